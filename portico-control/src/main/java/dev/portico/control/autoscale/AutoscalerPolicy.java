@@ -1,0 +1,105 @@
+package dev.portico.control.autoscale;
+
+import dev.portico.api.AutoscalerSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+
+/**
+ * The autoscaling rules of DESIGN.md §5 as a pure function of settings, the history of wanted
+ * counts and the current count. No clock, no state: callers pass {@code now}, so the rules are
+ * tested in virtual time.
+ *
+ * <pre>
+ *   raw    = ceil(load / targetConcurrency)      when targetConcurrency &gt; 0
+ *          = load &gt; 0 ? 1 : 0                   otherwise (singleton / fixed pool)
+ *   wanted = clamp(load &gt; 0 ? raw + buffer : raw, min, max)
+ *   up     = smallest wanted over the last scaleupWindow (latest wanted when no window)
+ *   down   = largest wanted over the last scaledownWindow
+ *   desired = up when up &gt; current; down when down &lt; current; current otherwise
+ * </pre>
+ *
+ * Zero-to-one never waits for the scale-up window: with no container and demand, at least one.
+ */
+public final class AutoscalerPolicy {
+
+    private AutoscalerPolicy() {}
+
+    /** One tick's wanted count, computed from that tick's load. */
+    public record Sample(Instant at, int wanted) {}
+
+    /** The outcome of a decision and the rule that made it, for {@code portico server list}. */
+    public record Decision(int desired, String reason) {}
+
+    /** The wanted count for a load (time-weighted mean in-flight requests over a tick). */
+    public static int wanted(double load, AutoscalerSettings settings) {
+        int raw;
+        if (settings.targetConcurrency() > 0) {
+            raw = (int) Math.min(Integer.MAX_VALUE, Math.ceil(load / settings.targetConcurrency() - 1e-9));
+        } else {
+            raw = load > 0 ? 1 : 0;
+        }
+        long withBuffer = load > 0 ? (long) raw + settings.bufferContainers() : raw;
+        return clamp(withBuffer, settings);
+    }
+
+    /**
+     * Decides the desired count.
+     *
+     * @param history samples, any order; those older than both windows are ignored
+     * @param current containers that count as capacity (starting and ready, not draining)
+     */
+    public static Decision decide(AutoscalerSettings settings, Collection<Sample> history, int current, Instant now) {
+        Sample latest = null;
+        for (Sample sample : history) {
+            if (latest == null || sample.at().isAfter(latest.at())) {
+                latest = sample;
+            }
+        }
+        if (latest == null) {
+            int bounded = clamp(current, settings);
+            return new Decision(bounded, bounded == current ? "no load seen yet" : "clamped to min/max");
+        }
+        Instant upFrom = now.minus(Duration.ofSeconds(settings.scaleupWindow()));
+        Instant downFrom = now.minus(Duration.ofSeconds(settings.scaledownWindow()));
+        int up = Integer.MAX_VALUE;
+        int down = 0;
+        Instant oldest = now;
+        for (Sample sample : history) {
+            if (sample.at().isBefore(oldest)) {
+                oldest = sample.at();
+            }
+            if (!sample.at().isBefore(upFrom)) {
+                up = Math.min(up, sample.wanted());
+            }
+            if (!sample.at().isBefore(downFrom)) {
+                down = Math.max(down, sample.wanted());
+            }
+        }
+        if (settings.scaleupWindow() == 0) {
+            up = latest.wanted();
+        } else if (oldest.isAfter(upFrom)) {
+            // The history does not cover the whole window yet: demand has not been sustained for it.
+            up = Math.min(up, current);
+        }
+        if (current == 0 && latest.wanted() > 0 && up < 1) {
+            return new Decision(1, "cold start: demand with no container");
+        }
+        if (up > current) {
+            String why = settings.scaleupWindow() == 0 ? "scale up: load wants " + up
+                    : "scale up: load has wanted at least " + up + " for " + settings.scaleupWindow() + " s";
+            return new Decision(clamp(up, settings), why);
+        }
+        if (down < current) {
+            return new Decision(clamp(down, settings),
+                    "scale down: at most " + down + " wanted over the last " + settings.scaledownWindow() + " s");
+        }
+        int bounded = clamp(current, settings);
+        return new Decision(bounded, bounded == current ? "steady" : "clamped to min/max");
+    }
+
+    private static int clamp(long wanted, AutoscalerSettings settings) {
+        long bounded = Math.max(settings.minContainers(), Math.min(wanted, settings.effectiveMaxContainers()));
+        return (int) bounded;
+    }
+}

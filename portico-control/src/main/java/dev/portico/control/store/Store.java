@@ -1,0 +1,349 @@
+package dev.portico.control.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portico.api.ContainerState;
+import dev.portico.api.ServerSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The control plane's durable state in SQLite (one file, WAL journal), migrated by Flyway.
+ *
+ * <p>Every change is committed before the control plane acts on it (store first, then act), so a
+ * restart finds what was acknowledged. SQLite allows one writer: one connection serves every
+ * caller under a lock, which is also the cheapest arrangement for a single-node store. Calls are
+ * short; none holds the lock across I/O other than the database's own.
+ */
+public final class Store implements AutoCloseable {
+
+    private final Connection connection;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private Store(Connection connection, ObjectMapper json, Clock clock) {
+        this.connection = connection;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (creating when absent) the database file and brings its schema up to date.
+     *
+     * @throws StoreException when the file cannot be opened or migrated
+     */
+    public static Store open(Path file, ObjectMapper json, Clock clock) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            String url = "jdbc:sqlite:" + file.toAbsolutePath();
+            Flyway.configure().dataSource(url, null, null).load().migrate();
+            Connection connection = DriverManager.getConnection(url);
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=5000");
+            }
+            return new Store(connection, json, clock);
+        } catch (Exception e) {
+            throw new StoreException("cannot open the store at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- environments -------------------------------------------------------------------------
+
+    public boolean environmentExists(String name) {
+        return query("SELECT 1 FROM environments WHERE name = ?", rs -> true, name).size() == 1;
+    }
+
+    // ---- artifacts ----------------------------------------------------------------------------
+
+    public void putArtifact(String sha256, long size) {
+        update("INSERT OR IGNORE INTO artifacts (sha256, size, created_at) VALUES (?, ?, ?)",
+                sha256, size, now());
+    }
+
+    // ---- apps and versions --------------------------------------------------------------------
+
+    public Optional<AppRecord> app(String environment, String name) {
+        return query("SELECT * FROM apps WHERE environment = ? AND name = ?", Store::app, environment, name)
+                .stream().findFirst();
+    }
+
+    public Optional<AppRecord> app(long id) {
+        return query("SELECT * FROM apps WHERE id = ?", Store::app, id).stream().findFirst();
+    }
+
+    public List<AppRecord> apps() {
+        return query("SELECT * FROM apps ORDER BY environment, name", Store::app);
+    }
+
+    /**
+     * Records a new version of an app (creating the app on its first deploy) with its servers, in
+     * one transaction, with status {@link VersionStatus#DEPLOYING}.
+     *
+     * @return the new version's number
+     */
+    public int insertVersion(String environment, String appName, String artifact, String strategy,
+                             List<ServerSpec> servers) {
+        return transaction(() -> {
+            long appId = app(environment, appName).map(AppRecord::id).orElseGet(() -> {
+                update("INSERT INTO apps (environment, name, created_at) VALUES (?, ?, ?)",
+                        environment, appName, now());
+                return app(environment, appName).orElseThrow().id();
+            });
+            int number = query("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE app_id = ?",
+                    rs -> rs.getInt(1), appId).getFirst();
+            update("INSERT INTO versions (app_id, number, artifact, strategy, status, created_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?)", appId, number, artifact, strategy,
+                    VersionStatus.DEPLOYING.name(), now());
+            for (ServerSpec spec : servers) {
+                update("INSERT INTO servers (app_id, version, name, spec) VALUES (?, ?, ?, ?)",
+                        appId, number, spec.name(), toJson(spec));
+            }
+            return number;
+        });
+    }
+
+    public Optional<VersionRecord> version(long appId, int number) {
+        return query("SELECT * FROM versions WHERE app_id = ? AND number = ?", Store::version, appId, number)
+                .stream().findFirst();
+    }
+
+    public List<VersionRecord> versions(long appId) {
+        return query("SELECT * FROM versions WHERE app_id = ? ORDER BY number", Store::version, appId);
+    }
+
+    /** Versions left {@link VersionStatus#DEPLOYING}, e.g. by a crash during a deploy. */
+    public List<VersionRecord> deployingVersions() {
+        return query("SELECT * FROM versions WHERE status = ?", Store::version, VersionStatus.DEPLOYING.name());
+    }
+
+    /** Marks a version failed, with the reason. */
+    public void failVersion(long appId, int number, String reason) {
+        update("UPDATE versions SET status = ?, reason = ? WHERE app_id = ? AND number = ?",
+                VersionStatus.FAILED.name(), reason, appId, number);
+    }
+
+    /** Makes a version the app's active one, superseding the previous, and un-stops the app. */
+    public void activate(long appId, int number) {
+        transaction(() -> {
+            update("UPDATE versions SET status = ? WHERE app_id = ? AND status = ?",
+                    VersionStatus.SUPERSEDED.name(), appId, VersionStatus.ACTIVE.name());
+            update("UPDATE versions SET status = ?, reason = NULL WHERE app_id = ? AND number = ?",
+                    VersionStatus.ACTIVE.name(), appId, number);
+            update("UPDATE apps SET active_version = ?, stopped = 0 WHERE id = ?", number, appId);
+            return null;
+        });
+    }
+
+    public void setStopped(long appId, boolean stopped) {
+        update("UPDATE apps SET stopped = ? WHERE id = ?", stopped ? 1 : 0, appId);
+    }
+
+    /** The servers of a version by name, in name order. */
+    public Map<String, ServerSpec> servers(long appId, int version) {
+        Map<String, ServerSpec> servers = new LinkedHashMap<>();
+        for (String spec : query("SELECT spec FROM servers WHERE app_id = ? AND version = ? ORDER BY name",
+                rs -> rs.getString(1), appId, version)) {
+            ServerSpec parsed = fromJson(spec);
+            servers.put(parsed.name(), parsed);
+        }
+        return servers;
+    }
+
+    // ---- containers ---------------------------------------------------------------------------
+
+    /** Records a new container in state {@link ContainerState#STARTING}, before it is launched. */
+    public void insertContainer(String id, long appId, int version, String server) {
+        transaction(() -> {
+            long now = now();
+            update("INSERT INTO containers (id, app_id, version, server, state, created_at, updated_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?)", id, appId, version, server,
+                    ContainerState.STARTING.name(), now, now);
+            update("INSERT INTO container_events (container_id, at, state) VALUES (?, ?, ?)",
+                    id, now, ContainerState.STARTING.name());
+            return null;
+        });
+    }
+
+    /** Records a state change of a container with its reason (and address, once known). */
+    public void updateContainer(String id, ContainerState state, String address, String reason) {
+        transaction(() -> {
+            long now = now();
+            update("UPDATE containers SET state = ?, address = COALESCE(?, address), reason = ?, updated_at = ?"
+                    + " WHERE id = ?", state.name(), address, reason, now, id);
+            update("INSERT INTO container_events (container_id, at, state, reason) VALUES (?, ?, ?, ?)",
+                    id, now, state.name(), reason);
+            return null;
+        });
+    }
+
+    /** Containers not yet stopped or failed: after a crash, those the runtime may have left. */
+    public List<ContainerRecord> unfinishedContainers() {
+        return query("SELECT * FROM containers WHERE state NOT IN (?, ?)", Store::container,
+                ContainerState.STOPPED.name(), ContainerState.FAILED.name());
+    }
+
+    /** Containers of an app (every app when null), newest first, including stopped ones. */
+    public List<ContainerRecord> containers(Long appId, String server) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM containers WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (appId != null) {
+            sql.append(" AND app_id = ?");
+            args.add(appId);
+        }
+        if (server != null) {
+            sql.append(" AND server = ?");
+            args.add(server);
+        }
+        sql.append(" ORDER BY created_at DESC, id");
+        return query(sql.toString(), Store::container, args.toArray());
+    }
+
+    /** How many times containers of a server have failed since {@code since}. */
+    public int failuresSince(long appId, String server, Instant since) {
+        return query("SELECT COUNT(*) FROM containers WHERE app_id = ? AND server = ? AND state = ?"
+                        + " AND updated_at >= ?", rs -> rs.getInt(1), appId, server,
+                ContainerState.FAILED.name(), since.toEpochMilli()).getFirst();
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new StoreException("closing the store failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run();
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+
+    private <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
+        lock.lock();
+        try (PreparedStatement statement = prepare(sql, args); ResultSet rs = statement.executeQuery()) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(mapper.map(rs));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new StoreException("store query failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void update(String sql, Object... args) {
+        lock.lock();
+        try (PreparedStatement statement = prepare(sql, args)) {
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("store update failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs work atomically; nested calls join the outer transaction (the lock is reentrant). */
+    private <T> T transaction(Work<T> work) {
+        lock.lock();
+        try {
+            if (!connection.getAutoCommit()) {
+                return work.run();
+            }
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run();
+                connection.commit();
+                return result;
+            } catch (RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("store transaction failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            statement.setObject(i + 1, args[i]);
+        }
+        return statement;
+    }
+
+    private String toJson(ServerSpec spec) {
+        try {
+            return json.writeValueAsString(spec);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("cannot encode server spec: " + e.getMessage(), e);
+        }
+    }
+
+    private ServerSpec fromJson(String spec) {
+        try {
+            return json.readValue(spec, ServerSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("cannot decode server spec: " + e.getMessage(), e);
+        }
+    }
+
+    private static AppRecord app(ResultSet rs) throws SQLException {
+        int active = rs.getInt("active_version");
+        return new AppRecord(rs.getLong("id"), rs.getString("environment"), rs.getString("name"),
+                rs.wasNull() ? null : active, rs.getInt("stopped") != 0,
+                Instant.ofEpochMilli(rs.getLong("created_at")));
+    }
+
+    private static VersionRecord version(ResultSet rs) throws SQLException {
+        return new VersionRecord(rs.getLong("app_id"), rs.getInt("number"), rs.getString("artifact"),
+                rs.getString("strategy"), VersionStatus.valueOf(rs.getString("status")),
+                rs.getString("reason"), Instant.ofEpochMilli(rs.getLong("created_at")));
+    }
+
+    private static ContainerRecord container(ResultSet rs) throws SQLException {
+        return new ContainerRecord(rs.getString("id"), rs.getLong("app_id"), rs.getInt("version"),
+                rs.getString("server"), ContainerState.valueOf(rs.getString("state")),
+                rs.getString("address"), rs.getString("reason"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), Instant.ofEpochMilli(rs.getLong("updated_at")));
+    }
+}
