@@ -34,11 +34,8 @@ public final class LogStreamer {
     /** Writes the logs to {@code out}; returns when done, or when the client disconnects while following. */
     public void stream(String environment, String app, String server, boolean follow, OutputStream out)
             throws IOException {
-        AppRecord record = store.app(environment, app).orElse(null);
-        if (record == null) {
-            out.write(("no app " + app + " in environment " + environment + "\n").getBytes(StandardCharsets.UTF_8));
-            return;
-        }
+        AppRecord record = store.app(environment, app)
+                .orElseThrow(() -> new NotFoundException("no app " + app + " in environment " + environment));
         Map<String, Long> offsets = new LinkedHashMap<>();
         while (true) {
             List<ContainerRecord> containers = new ArrayList<>(store.containers(record.id(), server));

@@ -141,9 +141,13 @@ public final class ApiServer implements AutoCloseable {
             }
             case "/v1/logs" -> {
                 requireMethod(exchange, "GET");
+                String app = required(query, "app");
+                if (control.catalog().app(environment(query), app).isEmpty()) {
+                    throw new NotFoundException("no app " + app + " in environment " + environment(query));
+                }
                 exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
                 exchange.sendResponseHeaders(200, 0);
-                control.logs().stream(environment(query), required(query, "app"), required(query, "server"),
+                control.logs().stream(environment(query), app, required(query, "server"),
                         "true".equals(query.get("follow")), exchange.getResponseBody());
             }
             default -> throw new ApiException(404, "no such API path: " + path);

@@ -63,6 +63,7 @@ public final class AutoscalerPolicy {
         Instant upFrom = now.minus(Duration.ofSeconds(settings.scaleupWindow()));
         Instant downFrom = now.minus(Duration.ofSeconds(settings.scaledownWindow()));
         int up = Integer.MAX_VALUE;
+        boolean sampledUp = false;
         int down = 0;
         Instant oldest = now;
         for (Sample sample : history) {
@@ -71,6 +72,7 @@ public final class AutoscalerPolicy {
             }
             if (!sample.at().isBefore(upFrom)) {
                 up = Math.min(up, sample.wanted());
+                sampledUp = true;
             }
             if (!sample.at().isBefore(downFrom)) {
                 down = Math.max(down, sample.wanted());
@@ -78,7 +80,7 @@ public final class AutoscalerPolicy {
         }
         if (settings.scaleupWindow() == 0) {
             up = latest.wanted();
-        } else if (oldest.isAfter(upFrom)) {
+        } else if (!sampledUp || oldest.isAfter(upFrom)) {
             // The history does not cover the whole window yet: demand has not been sustained for it.
             up = Math.min(up, current);
         }

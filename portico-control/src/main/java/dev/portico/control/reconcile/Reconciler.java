@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +61,7 @@ public final class Reconciler implements AutoCloseable {
     private final AtomicBoolean passQueued = new AtomicBoolean();
     private final Map<Long, Hold> holds = new ConcurrentHashMap<>();
     private final Map<String, ActiveServer> byHostLabel = new ConcurrentHashMap<>();
+    private final Set<String> coldStarts = ConcurrentHashMap.newKeySet();
     /** Specs and artifacts of a version never change: read each once. */
     private final Map<String, Map<String, ServerSpec>> specCache = new ConcurrentHashMap<>();
     private final Map<String, String> artifactCache = new ConcurrentHashMap<>();
@@ -113,13 +115,13 @@ public final class Reconciler implements AutoCloseable {
         kick();
     }
 
-    /** A request for this host label found no ready container: start one now. */
+    /**
+     * A request for this host label found no ready container: start one now. Called on proxy event
+     * loops, so it only records the label and queues a pass, taking no lock a pass may hold.
+     */
     public void coldStart(String hostLabel) {
-        ActiveServer server = byHostLabel.get(hostLabel);
-        if (server != null) {
-            autoscaler.coldStart(server.key(), settings(server), clock.instant());
-            kick();
-        }
+        coldStarts.add(hostLabel);
+        kick();
     }
 
     public void hold(long appId, Hold hold) {
@@ -155,6 +157,13 @@ public final class Reconciler implements AutoCloseable {
         byHostLabel.keySet().retainAll(active.values().stream().map(s -> s.key().hostLabel()).toList());
         active.values().forEach(s -> byHostLabel.put(s.key().hostLabel(), s));
         autoscaler.retain(active.keySet());
+        for (String hostLabel : List.copyOf(coldStarts)) {
+            coldStarts.remove(hostLabel);
+            ActiveServer server = byHostLabel.get(hostLabel);
+            if (server != null) {
+                autoscaler.coldStart(server.key(), settings(server), now);
+            }
+        }
 
         Map<ServerKey, List<ContainerView>> capacity = new HashMap<>();
         for (ContainerView container : fleet.snapshot()) {
@@ -181,7 +190,7 @@ public final class Reconciler implements AutoCloseable {
             Hold hold = holds.get(key.appId());
             if (desired > live.size() && (hold == null || !hold.freezeActive())
                     && fleet.restartDelay(key).isZero()) {
-                String artifact = artifactPath(key.appId(), server.version());
+                String artifact = artifactOf(key.appId(), server.version());
                 for (int i = live.size(); i < desired; i++) {
                     fleet.start(key, server.version(), server.spec(), artifacts.path(artifact));
                 }
@@ -228,7 +237,7 @@ public final class Reconciler implements AutoCloseable {
         return specCache.computeIfAbsent(appId + "/" + version, k -> store.servers(appId, version));
     }
 
-    private String artifactPath(long appId, int version) {
+    private String artifactOf(long appId, int version) {
         return artifactCache.computeIfAbsent(appId + "/" + version,
                 k -> store.version(appId, version).map(VersionRecord::artifact).orElseThrow());
     }

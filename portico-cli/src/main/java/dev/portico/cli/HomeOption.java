@@ -1,0 +1,22 @@
+package dev.portico.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --home} and {@code --json}, shared by the client commands. */
+public final class HomeOption {
+
+    @Option(names = "--home", description = "Portico home (default: $PORTICO_HOME, else ~/.portico).")
+    Path home;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    ApiClient client() {
+        return ApiClient.forHome(Home.resolve(home));
+    }
+
+    boolean json() {
+        return json;
+    }
+}
