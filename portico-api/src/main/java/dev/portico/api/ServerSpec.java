@@ -72,21 +72,9 @@ public record ServerSpec(
         p.range("port", port, 1, 65535);
         p.range("startupTimeout", startupTimeout, 1, 3600);
         p.range("exitGracePeriod", exitGracePeriod, 0, 3600);
-        if (!(targetConcurrency >= 0 && targetConcurrency <= 100_000)) {
-            p.add("targetConcurrency", Double.toString(targetConcurrency),
-                    "targetConcurrency must be in 0..100000 (0 means no load-based scaling)");
+        for (AutoscalerSettings.Problem problem : AutoscalerSettings.of(this).problems()) {
+            p.add(problem.setting(), problem.value(), problem.message());
         }
-        p.range("minContainers", minContainers, 0, 1000);
-        if (maxContainers != UNBOUNDED && (maxContainers < 1 || maxContainers > 1000)) {
-            p.add("maxContainers", Integer.toString(maxContainers),
-                    "maxContainers must be in 1..1000, or -1 for unbounded");
-        } else if (maxContainers != UNBOUNDED && maxContainers < minContainers) {
-            p.add("maxContainers", Integer.toString(maxContainers),
-                    "maxContainers must be at least minContainers (" + minContainers + ")");
-        }
-        p.range("bufferContainers", bufferContainers, 0, 1000);
-        p.range("scaleupWindow", scaleupWindow, 0, 3600);
-        p.range("scaledownWindow", scaledownWindow, 1, 86400);
         if (!Regions.ROUTING.contains(routingRegion)) {
             p.add("routingRegion", quote(routingRegion), "routingRegion must be one of " + Regions.ROUTING);
         }
@@ -121,11 +109,6 @@ public record ServerSpec(
             }
         }
         return p.list;
-    }
-
-    /** Whether load-based scaling is on. */
-    public boolean scalesOnLoad() {
-        return targetConcurrency > 0;
     }
 
     /** The upper bound on containers, with unbounded as {@link Integer#MAX_VALUE}. */

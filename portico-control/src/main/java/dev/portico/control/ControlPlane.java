@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.portico.api.AppInfo;
+import dev.portico.api.AutoscalerSettings;
+import dev.portico.api.AutoscalerUpdate;
+import dev.portico.api.Names;
 import dev.portico.api.ContainerState;
 import dev.portico.control.api.ApiServer;
 import dev.portico.control.autoscale.Autoscaler;
 import dev.portico.control.deploy.ArtifactStore;
 import dev.portico.control.deploy.Deployer;
 import dev.portico.control.deploy.ServerDiscovery;
+import dev.portico.control.fleet.ActiveServer;
 import dev.portico.control.fleet.ContainerCommand;
 import dev.portico.control.fleet.Fleet;
 import dev.portico.control.reconcile.Reconciler;
@@ -24,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +162,28 @@ public final class ControlPlane implements AutoCloseable {
         return catalog.apps().stream()
                 .filter(a -> a.environment().equals(environment) && a.name().equals(name))
                 .findFirst().orElseThrow();
+    }
+
+    /**
+     * {@code update_autoscaler}: changes any subset of a server's six autoscaler settings until the
+     * app's next deploy.
+     *
+     * @return the full effective settings
+     * @throws NotFoundException when the server is not deployed
+     * @throws IllegalArgumentException naming each setting out of range
+     */
+    public AutoscalerSettings updateAutoscaler(String environment, String app, String server, AutoscalerUpdate update) {
+        ActiveServer active = reconciler.server(Names.hostLabel(environment, app, server))
+                .orElseThrow(() -> new NotFoundException("no deployed server " + server + " in app " + app
+                        + " (environment " + environment + ")"));
+        AutoscalerSettings settings = update.applyTo(reconciler.settings(active));
+        List<AutoscalerSettings.Problem> problems = settings.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ",
+                    problems.stream().map(p -> p.message() + " (got " + p.value() + ")").toList()));
+        }
+        reconciler.override(active.key(), settings);
+        return settings;
     }
 
     /** Stops the API and the autoscaler, then every container (SIGTERM, 30 s, SIGKILL). */

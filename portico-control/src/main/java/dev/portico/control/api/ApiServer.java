@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.portico.api.AutoscalerUpdate;
 import dev.portico.api.ErrorBody;
 import dev.portico.control.ControlPlane;
 import dev.portico.control.NotFoundException;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *  GET  /v1/apps                                                                 → [AppInfo]
  *  POST /v1/apps/stop?env=E&amp;app=A                                               → AppInfo
  *  GET  /v1/servers?env=E[&amp;app=A]                                               → [ServerInfo]
+ *  POST /v1/servers/autoscaler?env=E&amp;app=A&amp;server=S  body: AutoscalerUpdate        → AutoscalerSettings
  *  GET  /v1/containers?env=E[&amp;app=A[&amp;server=S]][&amp;all=true]                     → [ContainerInfo]
  *  GET  /v1/logs?env=E&amp;app=A&amp;server=S[&amp;follow=true]                            → text, one line per log line
  * </pre>
@@ -49,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final long MAX_ARTIFACT_BYTES = 1L << 30;
+    private static final int MAX_JSON_BYTES = 1 << 20;
 
     private final HttpServer server;
     private final ObjectMapper json;
@@ -96,6 +99,8 @@ public final class ApiServer implements AutoCloseable {
             route(exchange);
         } catch (ApiException e) {
             error(exchange, e.status(), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            error(exchange, 400, e.getMessage());
         } catch (NotFoundException e) {
             error(exchange, 404, e.getMessage());
         } catch (DeployException e) {
@@ -134,6 +139,12 @@ public final class ApiServer implements AutoCloseable {
                 requireMethod(exchange, "GET");
                 respond(exchange, 200, control.catalog().servers(environment(query), query.get("app")));
             }
+            case "/v1/servers/autoscaler" -> {
+                requireMethod(exchange, "POST");
+                AutoscalerUpdate update = readJson(exchange, AutoscalerUpdate.class);
+                respond(exchange, 200, control.updateAutoscaler(environment(query), required(query, "app"),
+                        required(query, "server"), update));
+            }
             case "/v1/containers" -> {
                 requireMethod(exchange, "GET");
                 respond(exchange, 200, control.catalog().containers(environment(query), query.get("app"),
@@ -165,8 +176,14 @@ public final class ApiServer implements AutoCloseable {
         Path upload = Files.createTempFile(uploads, "upload-", ".jar");
         try {
             try (InputStream in = exchange.getRequestBody(); OutputStream out = Files.newOutputStream(upload)) {
-                if (in.transferTo(out) > MAX_ARTIFACT_BYTES) {
-                    throw new ApiException(413, "artifact larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MiB");
+                byte[] buffer = new byte[64 * 1024];
+                long total = 0;
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    total += n;
+                    if (total > MAX_ARTIFACT_BYTES) {
+                        throw new ApiException(413, "artifact larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MiB");
+                    }
+                    out.write(buffer, 0, n);
                 }
             }
             if (Files.size(upload) == 0) {
@@ -175,6 +192,22 @@ public final class ApiServer implements AutoCloseable {
             respond(exchange, 200, control.deployer().deploy(environment(query), app, upload, strategy));
         } finally {
             Files.deleteIfExists(upload);
+        }
+    }
+
+    /** Reads a JSON body of at most {@link #MAX_JSON_BYTES}; malformed or mistyped JSON is a 400. */
+    private <T> T readJson(HttpExchange exchange, Class<T> type) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_JSON_BYTES + 1);
+        }
+        if (body.length > MAX_JSON_BYTES) {
+            throw new ApiException(413, "JSON body larger than " + MAX_JSON_BYTES + " bytes");
+        }
+        try {
+            return json.readValue(body, type);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "malformed " + type.getSimpleName() + " JSON: " + e.getOriginalMessage());
         }
     }
 

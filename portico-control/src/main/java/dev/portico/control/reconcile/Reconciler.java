@@ -62,6 +62,8 @@ public final class Reconciler implements AutoCloseable {
     private final Map<Long, Hold> holds = new ConcurrentHashMap<>();
     private final Map<String, ActiveServer> byHostLabel = new ConcurrentHashMap<>();
     private final Set<String> coldStarts = ConcurrentHashMap.newKeySet();
+    /** Autoscaler overrides, re-read from the store on every pass. */
+    private volatile Map<Store.AppServer, AutoscalerSettings> overrides = Map.of();
     /** Specs and artifacts of a version never change: read each once. */
     private final Map<String, Map<String, ServerSpec>> specCache = new ConcurrentHashMap<>();
     private final Map<String, String> artifactCache = new ConcurrentHashMap<>();
@@ -137,9 +139,19 @@ public final class Reconciler implements AutoCloseable {
         return Optional.ofNullable(byHostLabel.get(hostLabel));
     }
 
-    /** The settings the autoscaler applies to a server. */
+    /** The settings the autoscaler applies to a server: its override, else its spec's. */
     public AutoscalerSettings settings(ActiveServer server) {
-        return AutoscalerSettings.of(server.spec());
+        AutoscalerSettings override = overrides.get(new Store.AppServer(server.key().appId(), server.key().server()));
+        return override != null ? override : AutoscalerSettings.of(server.spec());
+    }
+
+    /**
+     * Applies an {@code update_autoscaler}: stores the new effective settings (so they survive a
+     * restart), then converges on them before returning.
+     */
+    public void override(ServerKey key, AutoscalerSettings settings) {
+        store.putAutoscalerOverride(key.appId(), key.server(), settings);
+        reconcileNow();
     }
 
     private void runPass() {
@@ -152,6 +164,7 @@ public final class Reconciler implements AutoCloseable {
 
     private void pass() {
         Instant now = clock.instant();
+        overrides = store.autoscalerOverrides();
         Map<ServerKey, ActiveServer> active = activeServers();
         fleet.route(active);
         byHostLabel.keySet().retainAll(active.values().stream().map(s -> s.key().hostLabel()).toList());

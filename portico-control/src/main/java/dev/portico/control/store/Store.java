@@ -2,6 +2,7 @@ package dev.portico.control.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portico.api.AutoscalerSettings;
 import dev.portico.api.ContainerState;
 import dev.portico.api.ServerSpec;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +117,7 @@ public final class Store implements AutoCloseable {
                     VersionStatus.DEPLOYING.name(), now());
             for (ServerSpec spec : servers) {
                 update("INSERT INTO servers (app_id, version, name, spec) VALUES (?, ?, ?, ?)",
-                        appId, number, spec.name(), toJson(spec));
+                        appId, number, spec.name(), encode(spec));
             }
             return number;
         });
@@ -141,9 +143,13 @@ public final class Store implements AutoCloseable {
                 VersionStatus.FAILED.name(), reason, appId, number);
     }
 
-    /** Makes a version the app's active one, superseding the previous, and un-stops the app. */
+    /**
+     * Makes a version the app's active one, superseding the previous, and un-stops the app. The
+     * app's autoscaler overrides go: the new version runs with the settings of its spec.
+     */
     public void activate(long appId, int number) {
         transaction(() -> {
+            update("DELETE FROM autoscaler_overrides WHERE app_id = ?", appId);
             update("UPDATE versions SET status = ? WHERE app_id = ? AND status = ?",
                     VersionStatus.SUPERSEDED.name(), appId, VersionStatus.ACTIVE.name());
             update("UPDATE versions SET status = ?, reason = NULL WHERE app_id = ? AND number = ?",
@@ -162,11 +168,33 @@ public final class Store implements AutoCloseable {
         Map<String, ServerSpec> servers = new LinkedHashMap<>();
         for (String spec : query("SELECT spec FROM servers WHERE app_id = ? AND version = ? ORDER BY name",
                 rs -> rs.getString(1), appId, version)) {
-            ServerSpec parsed = fromJson(spec);
+            ServerSpec parsed = decode(spec, ServerSpec.class);
             servers.put(parsed.name(), parsed);
         }
         return servers;
     }
+
+    // ---- autoscaler overrides ------------------------------------------------------------------
+
+    /** Stores the effective settings of a server after an {@code update_autoscaler}. */
+    public void putAutoscalerOverride(long appId, String server, AutoscalerSettings settings) {
+        update("INSERT INTO autoscaler_overrides (app_id, server, settings) VALUES (?, ?, ?)"
+                + " ON CONFLICT (app_id, server) DO UPDATE SET settings = excluded.settings",
+                appId, server, encode(settings));
+    }
+
+    /** Every override, keyed by app id and server name. */
+    public Map<AppServer, AutoscalerSettings> autoscalerOverrides() {
+        Map<AppServer, AutoscalerSettings> overrides = new HashMap<>();
+        for (Object[] row : query("SELECT app_id, server, settings FROM autoscaler_overrides",
+                rs -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)})) {
+            overrides.put(new AppServer((Long) row[0], (String) row[1]), decode((String) row[2], AutoscalerSettings.class));
+        }
+        return overrides;
+    }
+
+    /** A server of an app, by the app's id. */
+    public record AppServer(long appId, String server) {}
 
     // ---- containers ---------------------------------------------------------------------------
 
@@ -311,19 +339,19 @@ public final class Store implements AutoCloseable {
         return statement;
     }
 
-    private String toJson(ServerSpec spec) {
+    private String encode(Object value) {
         try {
-            return json.writeValueAsString(spec);
+            return json.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new StoreException("cannot encode server spec: " + e.getMessage(), e);
+            throw new StoreException("cannot encode " + value + ": " + e.getMessage(), e);
         }
     }
 
-    private ServerSpec fromJson(String spec) {
+    private <T> T decode(String text, Class<T> type) {
         try {
-            return json.readValue(spec, ServerSpec.class);
+            return json.readValue(text, type);
         } catch (JsonProcessingException e) {
-            throw new StoreException("cannot decode server spec: " + e.getMessage(), e);
+            throw new StoreException("cannot decode a stored " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 

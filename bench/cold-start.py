@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Cold-start figures for the bundled example, measured against a real `portico up`.
+
+Prints, as medians over N cold starts:
+  - first 503 -> first 200 through the proxy (what a user sees),
+  - the process's own start-up (the same container command run by hand in a fresh network
+    namespace, from exec to the port accepting), and the platform's overhead (the difference),
+  - the wall time of `portico deploy`,
+  - resident memory of an idle `portico up` and of one container's entrypoint JVM.
+
+Usage: bench/cold-start.py [N]   (root on Linux; uses its own PORTICO_HOME and free ports)
+"""
+import glob, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+
+
+def request(port, host, path="/"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        if b"\r\n" in data:
+            break
+    s.close()
+    return int(data.split(b" ", 2)[1])
+
+
+def is_entrypoint(argv):
+    """The container's JVM itself, not the launcher processes whose arguments contain its command."""
+    return argv[0].endswith(b"java") and b"dev.portico.internal.ContainerMain" in argv
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def main():
+    home = tempfile.mkdtemp(prefix="portico-bench-")
+    up = subprocess.Popen([f"{ROOT}/portico", "up", "--home", home, "--api-port", "0", "--proxy-port", "0", "--example"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = None
+    for line in up.stdout:
+        m = re.search(r"Try: curl (http://\S+)/", line)
+        if m:
+            url = m.group(1)
+        if "Press Ctrl-C" in line:
+            break
+    if url is None:
+        sys.exit("portico up did not start")
+    port = int(url.rsplit(":", 1)[1])
+    env = dict(os.environ, PORTICO_HOME=home)
+    jar = f"{ROOT}/portico-cli/target/portico/examples/hello.jar"
+    try:
+        cold, deploys = [], []
+        for i in range(N):
+            t = time.perf_counter()
+            subprocess.run([f"{ROOT}/portico", "deploy", jar, "--name", f"cold{i}"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            deploys.append(time.perf_counter() - t)
+            host = f"main--cold{i}--hello.localhost"
+            assert request(port, host) == 503
+            t0 = time.perf_counter()
+            while request(port, host) != 200:
+                time.sleep(0.001)
+            cold.append(time.perf_counter() - t0)
+        time.sleep(3)
+        up_rss = rss_kib(up.pid)
+        entrypoints = [int(p.split("/")[2]) for p in glob.glob("/proc/[0-9]*/cmdline")
+                       if is_entrypoint(open(p, "rb").read().split(b"\0"))]
+        entry_rss = statistics.median(rss_kib(p) for p in entrypoints) if entrypoints else float("nan")
+        # The exact command the platform ran, to run it again by hand.
+        command = open(f"/proc/{entrypoints[0]}/cmdline", "rb").read().decode().rstrip("\0").split("\0")
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+
+    own = [own_startup(command) for _ in range(N)]
+    ms = lambda xs: statistics.median(xs) * 1000
+    print(f"cold start, first 503 -> first 200:   {ms(cold):7.1f} ms (median of {N})")
+    print(f"process's own start-up (by hand):      {ms(own):7.1f} ms")
+    print(f"platform overhead (difference):        {ms(cold) - ms(own):7.1f} ms")
+    print(f"portico deploy wall time:              {ms(deploys):7.1f} ms (CLI JVM start included)")
+    print(f"idle portico up RSS:                   {up_rss / 1024:7.1f} MiB")
+    print(f"entrypoint JVM RSS per container:      {entry_rss / 1024:7.1f} MiB ({len(entrypoints)} containers)")
+
+
+def own_startup(command):
+    """Runs a container's command by hand in a fresh network namespace: exec -> port accepts."""
+    probe = r'''
+import socket, subprocess, sys, time
+t0 = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+while True:
+    try:
+        socket.create_connection(("127.0.0.1", 8000), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.001)
+print(time.perf_counter() - t0)
+import os, signal
+os.killpg(p.pid, signal.SIGKILL)
+'''
+    out = subprocess.run(["unshare", "--net", "--pid", "--fork", "--kill-child", "sh", "-c",
+                          'ip link set lo up && exec python3 -c "$0" "$@"', probe] + command,
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+if __name__ == "__main__":
+    main()
