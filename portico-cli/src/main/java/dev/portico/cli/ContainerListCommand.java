@@ -1,5 +1,6 @@
 package dev.portico.cli;
 
+import dev.portico.client.ApiClient;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.api.ContainerInfo;
 import java.util.HashMap;

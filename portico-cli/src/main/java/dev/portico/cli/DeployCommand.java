@@ -1,5 +1,7 @@
 package dev.portico.cli;
 
+import dev.portico.client.ApiClient;
+import dev.portico.client.PorticoException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.api.DeployResult;
 import java.io.FileNotFoundException;
@@ -35,7 +37,7 @@ final class DeployCommand implements Runnable {
     @Override
     public void run() {
         if (!Files.isRegularFile(jar)) {
-            throw new CliException("no such file: " + jar);
+            throw new PorticoException("no such file: " + jar);
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("env", env);
@@ -45,7 +47,7 @@ final class DeployCommand implements Runnable {
         try {
             body = HttpRequest.BodyPublishers.ofFile(jar);
         } catch (FileNotFoundException e) {
-            throw new CliException("cannot read " + jar + ": " + e.getMessage());
+            throw new PorticoException("cannot read " + jar + ": " + e.getMessage());
         }
         ApiClient client = options.client();
         DeployResult result = client.post("/v1/deploy", query, body, new TypeReference<>() {});

@@ -1,5 +1,7 @@
 package dev.portico.cli;
 
+import dev.portico.client.ApiClient;
+import dev.portico.client.Home;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

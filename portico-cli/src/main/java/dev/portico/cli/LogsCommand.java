@@ -1,5 +1,7 @@
 package dev.portico.cli;
 
+import dev.portico.client.ApiClient;
+import dev.portico.client.PorticoException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +53,7 @@ final class LogsCommand implements Runnable {
                 System.out.flush();
             }
         } catch (IOException e) {
-            throw new CliException("reading logs failed: " + e.getMessage());
+            throw new PorticoException("reading logs failed: " + e.getMessage());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.portico.cli;
 
+import dev.portico.client.PorticoException;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,7 +25,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         return new CommandLine(new Main())
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-                    if (e instanceof CliException || e instanceof java.io.UncheckedIOException
+                    if (e instanceof PorticoException || e instanceof UncheckedIOException
                             || e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
                         commandLine.getErr().println("portico: " + e.getMessage());
                         return 1;

@@ -1,5 +1,7 @@
 package dev.portico.cli;
 
+import dev.portico.client.ApiClient;
+import dev.portico.client.PorticoException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +15,7 @@ final class Output {
         try {
             System.out.println(client.json().writerWithDefaultPrettyPrinter().writeValueAsString(value));
         } catch (JsonProcessingException e) {
-            throw new CliException("cannot print JSON: " + e.getMessage());
+            throw new PorticoException("cannot print JSON: " + e.getMessage());
         }
     }
 

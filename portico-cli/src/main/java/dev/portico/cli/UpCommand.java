@@ -1,5 +1,8 @@
 package dev.portico.cli;
 
+import dev.portico.client.Credentials;
+import dev.portico.client.Home;
+import dev.portico.client.PorticoException;
 import dev.portico.api.DeployResult;
 import dev.portico.api.Regions;
 import dev.portico.cli.up.Platform;
@@ -50,7 +53,7 @@ final class UpCommand implements Runnable {
             case "auto" -> Isolation.AUTO;
             case "namespace" -> Isolation.NAMESPACE;
             case "none" -> Isolation.NONE;
-            default -> throw new CliException("--isolation must be auto, namespace or none, not " + isolation);
+            default -> throw new PorticoException("--isolation must be auto, namespace or none, not " + isolation);
         };
         Platform platform = Platform.start(new Platform.Settings(resolvedHome, mode, proxyBind, apiPort, proxyPort, domain));
         CountDownLatch stopped = new CountDownLatch(1);
@@ -93,7 +96,7 @@ final class UpCommand implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the bundled example: " + e.getMessage(), e);
         } catch (DeployException e) {
-            throw new CliException("deploying the example failed: " + e.getMessage());
+            throw new PorticoException("deploying the example failed: " + e.getMessage());
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.portico.cli.up;
 
+import dev.portico.client.Credentials;
 import dev.portico.api.Regions;
-import dev.portico.cli.Credentials;
 import dev.portico.control.ControlPlane;
 import dev.portico.control.UrlScheme;
 import dev.portico.control.fleet.ContainerCommand;

@@ -1,12 +1,13 @@
 package dev.portico.cli.e2e;
 
+import dev.portico.client.PorticoException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.portico.api.ContainerState;
 import dev.portico.api.DeployResult;
-import dev.portico.cli.CliException;
+import dev.portico.cli.PorticoException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,15 +196,15 @@ class FoundationTest {
     void badDeploysAreRefusedWithClearErrorsAndNothingIsRecorded() {
         Path plain = TestJars.build(dir, "plain", Map.of("test.Plain", "package test; public class Plain {}"));
         assertThatThrownBy(() -> platform.deploy("plain", plain))
-                .isInstanceOf(CliException.class)
+                .isInstanceOf(PorticoException.class)
                 .hasMessageContaining("no class annotated with @dev.portico.Server");
 
         assertThatThrownBy(() -> platform.deploy("zero", jar("zero", "port = 0")))
-                .isInstanceOf(CliException.class)
+                .isInstanceOf(PorticoException.class)
                 .hasMessageContaining("test.Web: @Server(port = 0): port must be in 1..65535");
 
         assertThatThrownBy(() -> platform.deploy("bad--name", jar("dash", "unauthenticated = true")))
-                .isInstanceOf(CliException.class)
+                .isInstanceOf(PorticoException.class)
                 .hasMessageContaining("must not contain '--'");
 
         assertThat(platform.api().get("/v1/apps", Map.of(),

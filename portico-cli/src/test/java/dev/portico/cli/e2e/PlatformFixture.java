@@ -1,10 +1,10 @@
 package dev.portico.cli.e2e;
 
+import dev.portico.client.ApiClient;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.api.ContainerInfo;
 import dev.portico.api.DeployResult;
 import dev.portico.api.ServerInfo;
-import dev.portico.cli.ApiClient;
 import dev.portico.cli.up.Platform;
 import dev.portico.runtime.local.Isolation;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.portico.cli;
+package dev.portico.client;
 
 import java.nio.file.Path;
 

@@ -1,9 +1,10 @@
-package dev.portico.cli;
+package dev.portico.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portico.control.ControlPlane;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -19,14 +20,17 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The CLI's connection to the control plane's API: {@code PORTICO_URL} (else the URL recorded in the
+ * A connection to the control plane's JSON API, used by the CLI and by {@link dev.portico.Portico}.
+ * {@link #forHome} finds it as the CLI does: {@code PORTICO_URL} (else the URL recorded in the
  * credentials file, else {@code http://127.0.0.1:7070}) with the admin credential of
  * {@code $PORTICO_HOME/credentials}.
  */
 public final class ApiClient {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final ObjectMapper json = ControlPlane.json()
+    private final ObjectMapper json = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final URI base;
     private final String token;
@@ -36,7 +40,7 @@ public final class ApiClient {
         this.token = token;
     }
 
-    /** The client for a home, as the CLI finds it. */
+    /** The client for a home. */
     public static ApiClient forHome(Path home) {
         Credentials credentials = Credentials.read(home);
         String url = System.getenv("PORTICO_URL");
@@ -58,15 +62,24 @@ public final class ApiClient {
         return decode(send(request(path, query).POST(body)), type);
     }
 
+    /** POSTs a value as JSON. */
+    public <T> T postJson(String path, Map<String, String> query, Object value, TypeReference<T> type) {
+        try {
+            return post(path, query, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(value)), type);
+        } catch (IOException e) {
+            throw new PorticoException("cannot encode " + value + ": " + e.getMessage());
+        }
+    }
+
     /** A streamed text answer, such as logs. */
     public InputStream stream(String path, Map<String, String> query) {
         HttpResponse<InputStream> response = call(request(path, query).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             try (InputStream body = response.body()) {
-                throw new CliException(errorMessage(response.statusCode(), body.readAllBytes()));
+                throw new PorticoException(errorMessage(response.statusCode(), body.readAllBytes()));
             } catch (IOException e) {
-                throw new CliException("API answered " + response.statusCode());
+                throw new PorticoException("API answered " + response.statusCode());
             }
         }
         return response.body();
@@ -94,23 +107,23 @@ public final class ApiClient {
         try {
             return http.send(request, handler);
         } catch (ConnectException e) {
-            throw new CliException("cannot reach the control plane at " + base + "; is `portico up` running?");
+            throw new PorticoException("cannot reach the control plane at " + base + "; is `portico up` running?");
         } catch (IOException e) {
-            throw new CliException("talking to the control plane at " + base + " failed: " + e.getMessage());
+            throw new PorticoException("talking to the control plane at " + base + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
+            throw new PorticoException("interrupted");
         }
     }
 
     private <T> T decode(HttpResponse<byte[]> response, TypeReference<T> type) {
         if (response.statusCode() / 100 != 2) {
-            throw new CliException(errorMessage(response.statusCode(), response.body()));
+            throw new PorticoException(errorMessage(response.statusCode(), response.body()));
         }
         try {
             return json.readValue(response.body(), type);
         } catch (IOException e) {
-            throw new CliException("unexpected answer from the control plane: " + e.getMessage());
+            throw new PorticoException("unexpected answer from the control plane: " + e.getMessage());
         }
     }
 
