@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Self-hosted serverless platform for processes that speak HTTP.",
         subcommands = {
             UpCommand.class, DeployCommand.class, AppCommand.class, ServerCommand.class,
-            ContainerListCommand.Group.class, LogsCommand.class
+            ContainerListCommand.Group.class, LogsCommand.class, EnvCommand.class, TokenCommand.class,
+            RbacCommand.class
         })
 public final class Main implements Runnable {
 

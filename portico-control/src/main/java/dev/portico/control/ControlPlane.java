@@ -21,6 +21,7 @@ import dev.portico.control.store.AppRecord;
 import dev.portico.control.store.ContainerRecord;
 import dev.portico.control.store.Store;
 import dev.portico.control.store.VersionRecord;
+import dev.portico.control.tenancy.TokenRegistry;
 import dev.portico.runtime.ContainerRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,17 +67,19 @@ public final class ControlPlane implements AutoCloseable {
     private final Deployer deployer;
     private final Catalog catalog;
     private final LogStreamer logs;
+    private final TokenRegistry tokens;
     private final ScheduledExecutorService ticker;
     private ApiServer api;
 
     private ControlPlane(Store store, Fleet fleet, Reconciler reconciler, Deployer deployer, Catalog catalog,
-                         LogStreamer logs) {
+                         LogStreamer logs, TokenRegistry tokens) {
         this.store = store;
         this.fleet = fleet;
         this.reconciler = reconciler;
         this.deployer = deployer;
         this.catalog = catalog;
         this.logs = logs;
+        this.tokens = tokens;
         this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("autoscaler-tick").factory());
     }
 
@@ -95,10 +98,11 @@ public final class ControlPlane implements AutoCloseable {
         reconcilerRef[0] = reconciler;
         Deployer deployer = new Deployer(store, new ServerDiscovery(json), artifacts, fleet, reconciler, config.urls());
         Catalog catalog = new Catalog(store, fleet, reconciler, autoscaler, dataPlane, config.urls());
+        TokenRegistry tokens = new TokenRegistry(store);
         ControlPlane control = new ControlPlane(store, fleet, reconciler, deployer, catalog,
-                new LogStreamer(store, logDirectory));
+                new LogStreamer(store, logDirectory), tokens);
         reconciler.reconcileNow();
-        control.ticker.scheduleAtFixedRate(reconciler::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        control.ticker.scheduleAtFixedRate(control::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {
             control.api = ApiServer.start(config.api(), config.adminToken(), control, json,
                     config.home().resolve("uploads"));
@@ -132,6 +136,16 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
+    /** Every second: the autoscaler's tick, and tokens re-read so that revocations elsewhere apply. */
+    private void tick() {
+        try {
+            tokens.refresh();
+        } catch (RuntimeException e) {
+            log.warn("could not refresh tokens: {}", e.toString());
+        }
+        reconciler.tick();
+    }
+
     /** A request for this host label found no ready container: start one at once. */
     public void coldStart(String hostLabel) {
         reconciler.coldStart(hostLabel);
@@ -151,6 +165,24 @@ public final class ControlPlane implements AutoCloseable {
 
     public LogStreamer logs() {
         return logs;
+    }
+
+    /** Proxy tokens and RBAC; also the proxy's authenticator. */
+    public TokenRegistry tokens() {
+        return tokens;
+    }
+
+    /** Creates an environment. */
+    public String createEnvironment(String name) {
+        Names.problem("environment", name).ifPresent(p -> { throw new IllegalArgumentException(p); });
+        if (!store.createEnvironment(name)) {
+            throw new IllegalArgumentException("environment '" + name + "' already exists");
+        }
+        return name;
+    }
+
+    public List<String> environments() {
+        return store.environments();
     }
 
     /** Stops an app: its containers drain and stop; nothing runs until its next deploy. */

@@ -5,7 +5,7 @@ import dev.portico.api.Regions;
 import dev.portico.control.ControlPlane;
 import dev.portico.control.UrlScheme;
 import dev.portico.control.fleet.ContainerCommand;
-import dev.portico.proxy.Authenticator;
+import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.ProxyConfig;
 import dev.portico.proxy.ProxyServer;
 import dev.portico.runtime.ContainerRuntime;
@@ -82,6 +82,7 @@ public final class Platform implements AutoCloseable {
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.apiPort()), token,
                     containerCommand(), urls, Clock.systemUTC()), runtime, dataPlane);
             dataPlane.attach(control);
+            proxy.authenticator(control.tokens());
             Credentials credentials = new Credentials("http://127.0.0.1:" + control.apiAddress().getPort(), token);
             credentials.write(home);
             return new Platform(lockChannel, runtime, proxy, control, credentials, urls);

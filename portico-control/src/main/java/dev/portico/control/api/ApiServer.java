@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *  GET  /v1/servers?env=E[&amp;app=A]                                               → [ServerInfo]
  *  POST /v1/servers/autoscaler?env=E&amp;app=A&amp;server=S  body: AutoscalerUpdate        → AutoscalerSettings
  *  GET  /v1/containers?env=E[&amp;app=A[&amp;server=S]][&amp;all=true]                     → [ContainerInfo]
+ *  GET  /v1/environments | POST /v1/environments?name=E                         → [name] | {name}
+ *  GET  /v1/tokens | POST /v1/tokens  body: {"environments": [...]}            → [TokenInfo] | {key, secret, environments}
+ *  POST /v1/tokens/revoke?key=K                                                → {revoked}
+ *  GET  /v1/rbac | POST /v1/rbac?enabled=true|false                           → {enabled}
  *  GET  /v1/logs?env=E&amp;app=A&amp;server=S[&amp;follow=true]                            → text, one line per log line
  * </pre>
  *
@@ -161,6 +166,41 @@ public final class ApiServer implements AutoCloseable {
                 control.logs().stream(environment(query), app, required(query, "server"),
                         "true".equals(query.get("follow")), exchange.getResponseBody());
             }
+            case "/v1/environments" -> {
+                if (exchange.getRequestMethod().equals("POST")) {
+                    respond(exchange, 200, Map.of("name", control.createEnvironment(required(query, "name"))));
+                } else {
+                    requireMethod(exchange, "GET");
+                    respond(exchange, 200, control.environments());
+                }
+            }
+            case "/v1/tokens" -> {
+                if (exchange.getRequestMethod().equals("POST")) {
+                    TokenRequest request = readJson(exchange, TokenRequest.class);
+                    respond(exchange, 200, control.tokens().create(
+                            request.environments() == null ? List.of() : request.environments()));
+                } else {
+                    requireMethod(exchange, "GET");
+                    respond(exchange, 200, control.tokens().list());
+                }
+            }
+            case "/v1/tokens/revoke" -> {
+                requireMethod(exchange, "POST");
+                control.tokens().revoke(required(query, "key"));
+                respond(exchange, 200, Map.of("revoked", query.get("key")));
+            }
+            case "/v1/rbac" -> {
+                if (exchange.getRequestMethod().equals("POST")) {
+                    String enabled = required(query, "enabled");
+                    if (!enabled.equals("true") && !enabled.equals("false")) {
+                        throw new ApiException(400, "enabled must be true or false, not " + enabled);
+                    }
+                    control.tokens().setRbac(enabled.equals("true"));
+                } else {
+                    requireMethod(exchange, "GET");
+                }
+                respond(exchange, 200, Map.of("enabled", control.tokens().rbacEnabled()));
+            }
             default -> throw new ApiException(404, "no such API path: " + path);
         }
     }
@@ -194,6 +234,9 @@ public final class ApiServer implements AutoCloseable {
             Files.deleteIfExists(upload);
         }
     }
+
+    /** The body of {@code POST /v1/tokens}. */
+    private record TokenRequest(List<String> environments) {}
 
     /** Reads a JSON body of at most {@link #MAX_JSON_BYTES}; malformed or mistyped JSON is a 400. */
     private <T> T readJson(HttpExchange exchange, Class<T> type) throws IOException {

@@ -74,6 +74,69 @@ public final class Store implements AutoCloseable {
         return query("SELECT 1 FROM environments WHERE name = ?", rs -> true, name).size() == 1;
     }
 
+    /** Creates an environment; false when it already exists. */
+    public boolean createEnvironment(String name) {
+        return transaction(() -> {
+            if (environmentExists(name)) {
+                return false;
+            }
+            update("INSERT INTO environments (name, created_at) VALUES (?, ?)", name, now());
+            return true;
+        });
+    }
+
+    public List<String> environments() {
+        return query("SELECT name FROM environments ORDER BY name", rs -> rs.getString(1));
+    }
+
+    // ---- tokens and RBAC ----------------------------------------------------------------------
+
+    /** Records a token with the hash of its secret and the environments it is scoped to (none: all). */
+    public void insertToken(String key, String secretHash, List<String> environments) {
+        transaction(() -> {
+            update("INSERT INTO tokens (key, secret_hash, created_at) VALUES (?, ?, ?)", key, secretHash, now());
+            for (String environment : environments) {
+                update("INSERT INTO token_scopes (token_key, environment) VALUES (?, ?)", key, environment);
+            }
+            return null;
+        });
+    }
+
+    /** Every token, revoked ones included, with its scopes. */
+    public List<TokenRecord> tokens() {
+        Map<String, List<String>> scopes = new HashMap<>();
+        for (String[] row : query("SELECT token_key, environment FROM token_scopes ORDER BY environment",
+                rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+            scopes.computeIfAbsent(row[0], k -> new ArrayList<>()).add(row[1]);
+        }
+        return query("SELECT * FROM tokens ORDER BY created_at, key", rs -> {
+            long revoked = rs.getLong("revoked_at");
+            Instant revokedAt = rs.wasNull() ? null : Instant.ofEpochMilli(revoked);
+            String key = rs.getString("key");
+            return new TokenRecord(key, rs.getString("secret_hash"), scopes.getOrDefault(key, List.of()),
+                    Instant.ofEpochMilli(rs.getLong("created_at")), revokedAt);
+        });
+    }
+
+    /** Revokes a token; false when there is no such token. */
+    public boolean revokeToken(String key) {
+        return transaction(() -> {
+            boolean exists = !query("SELECT 1 FROM tokens WHERE key = ?", rs -> true, key).isEmpty();
+            if (exists) {
+                update("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE key = ?", now(), key);
+            }
+            return exists;
+        });
+    }
+
+    public boolean rbacEnabled() {
+        return query("SELECT value FROM settings WHERE name = 'rbac'", rs -> rs.getString(1)).getFirst().equals("on");
+    }
+
+    public void setRbac(boolean enabled) {
+        update("UPDATE settings SET value = ? WHERE name = 'rbac'", enabled ? "on" : "off");
+    }
+
     // ---- artifacts ----------------------------------------------------------------------------
 
     public void putArtifact(String sha256, long size) {

@@ -1,0 +1,54 @@
+package dev.portico.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.portico.client.ApiClient;
+import java.net.http.HttpRequest;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code portico env create NAME | env list}. */
+@Command(name = "env", description = "Create or list environments.",
+        subcommands = {EnvCommand.Create.class, EnvCommand.ListEnvironments.class})
+final class EnvCommand {
+
+    @Command(name = "create", description = "Create an environment.")
+    static final class Create implements Runnable {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Mixin
+        HomeOption options;
+
+        @Override
+        public void run() {
+            ApiClient client = options.client();
+            Map<String, String> created = client.post("/v1/environments", Map.of("name", name),
+                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
+            if (options.json()) {
+                Output.json(client, created);
+            } else {
+                System.out.println("Created environment " + created.get("name"));
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List environments.")
+    static final class ListEnvironments implements Runnable {
+        @Mixin
+        HomeOption options;
+
+        @Override
+        public void run() {
+            ApiClient client = options.client();
+            List<String> environments = client.get("/v1/environments", Map.of(), new TypeReference<>() {});
+            if (options.json()) {
+                Output.json(client, environments);
+            } else {
+                environments.forEach(System.out::println);
+            }
+        }
+    }
+}
