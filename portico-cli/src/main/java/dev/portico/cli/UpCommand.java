@@ -8,7 +8,7 @@ import dev.portico.api.Regions;
 import dev.portico.cli.up.Platform;
 import dev.portico.control.deploy.DeployException;
 import dev.portico.control.deploy.Deployer;
-import dev.portico.runtime.local.LocalRuntimeConfig.Isolation;
+import dev.portico.runtime.local.Isolation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;

@@ -9,6 +9,7 @@ import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.ProxyConfig;
 import dev.portico.proxy.ProxyServer;
 import dev.portico.runtime.ContainerRuntime;
+import dev.portico.runtime.local.Isolation;
 import dev.portico.runtime.local.LocalRuntime;
 import dev.portico.runtime.local.LocalRuntimeConfig;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class Platform implements AutoCloseable {
      * @param apiPort 0 picks a free port
      * @param proxyBasePort region i listens on base + i; 0 picks free ports
      */
-    public record Settings(Path home, LocalRuntimeConfig.Isolation isolation, String bindHost, int apiPort,
+    public record Settings(Path home, Isolation isolation, String bindHost, int apiPort,
                            int proxyBasePort, String domain) {}
 
     private final FileChannel lockChannel;
