@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             UpCommand.class, DeployCommand.class, AppCommand.class, ServerCommand.class,
             ContainerListCommand.Group.class, LogsCommand.class, EnvCommand.class, TokenCommand.class,
-            RbacCommand.class
+            RbacCommand.class, SecretCommand.class, VolumeCommand.class
         })
 public final class Main implements Runnable {
 

@@ -21,6 +21,7 @@ import dev.portico.control.store.AppRecord;
 import dev.portico.control.store.ContainerRecord;
 import dev.portico.control.store.Store;
 import dev.portico.control.store.VersionRecord;
+import dev.portico.control.secrets.SecretVault;
 import dev.portico.control.tenancy.TokenRegistry;
 import dev.portico.runtime.ContainerRuntime;
 import java.io.IOException;
@@ -68,11 +69,13 @@ public final class ControlPlane implements AutoCloseable {
     private final Catalog catalog;
     private final LogStreamer logs;
     private final TokenRegistry tokens;
+    private final SecretVault secrets;
+    private final Volumes volumes;
     private final ScheduledExecutorService ticker;
     private ApiServer api;
 
     private ControlPlane(Store store, Fleet fleet, Reconciler reconciler, Deployer deployer, Catalog catalog,
-                         LogStreamer logs, TokenRegistry tokens) {
+                         LogStreamer logs, TokenRegistry tokens, SecretVault secrets, Volumes volumes) {
         this.store = store;
         this.fleet = fleet;
         this.reconciler = reconciler;
@@ -80,6 +83,8 @@ public final class ControlPlane implements AutoCloseable {
         this.catalog = catalog;
         this.logs = logs;
         this.tokens = tokens;
+        this.secrets = secrets;
+        this.volumes = volumes;
         this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("autoscaler-tick").factory());
     }
 
@@ -92,15 +97,17 @@ public final class ControlPlane implements AutoCloseable {
         ArtifactStore artifacts = new ArtifactStore(config.home().resolve("artifacts"), store);
         Autoscaler autoscaler = new Autoscaler();
         Reconciler[] reconcilerRef = new Reconciler[1];
-        Fleet fleet = new Fleet(store, runtime, dataPlane, config.containerCommand(), logDirectory, config.clock(),
-                () -> reconcilerRef[0].kick());
+        SecretVault secrets = SecretVault.open(store, json, config.home().resolve("secret.key"));
+        Fleet fleet = new Fleet(store, runtime, dataPlane, config.containerCommand(), secrets, logDirectory,
+                config.clock(), () -> reconcilerRef[0].kick());
         Reconciler reconciler = new Reconciler(store, fleet, autoscaler, artifacts, dataPlane, config.clock());
         reconcilerRef[0] = reconciler;
-        Deployer deployer = new Deployer(store, new ServerDiscovery(json), artifacts, fleet, reconciler, config.urls());
+        Deployer deployer = new Deployer(store, new ServerDiscovery(json), artifacts, fleet, reconciler, config.urls(),
+                secrets);
         Catalog catalog = new Catalog(store, fleet, reconciler, autoscaler, dataPlane, config.urls());
         TokenRegistry tokens = new TokenRegistry(store);
         ControlPlane control = new ControlPlane(store, fleet, reconciler, deployer, catalog,
-                new LogStreamer(store, logDirectory), tokens);
+                new LogStreamer(store, logDirectory), tokens, secrets, new Volumes(store, config.home().resolve("volumes")));
         reconciler.reconcileNow();
         control.ticker.scheduleAtFixedRate(control::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {
@@ -170,6 +177,25 @@ public final class ControlPlane implements AutoCloseable {
     /** Proxy tokens and RBAC; also the proxy's authenticator. */
     public TokenRegistry tokens() {
         return tokens;
+    }
+
+    public SecretVault secrets() {
+        return secrets;
+    }
+
+    public Volumes volumes() {
+        return volumes;
+    }
+
+    /** Deletes a volume that no deployed server mounts. */
+    public void deleteVolume(String name) {
+        for (ActiveServer server : reconciler.activeServers()) {
+            if (server.spec().volumes().stream().anyMatch(v -> v.startsWith(name + ":"))) {
+                throw new IllegalArgumentException("volume '" + name + "' is mounted by server " + server.key()
+                        + "; stop or redeploy that app first");
+            }
+        }
+        volumes.delete(name);
     }
 
     /** Creates an environment. */

@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  *  GET  /v1/tokens | POST /v1/tokens  body: {"environments": [...]}            → [TokenInfo] | {key, secret, environments}
  *  POST /v1/tokens/revoke?key=K                                                → {revoked}
  *  GET  /v1/rbac | POST /v1/rbac?enabled=true|false                           → {enabled}
+ *  GET  /v1/secrets | POST /v1/secrets?name=N body: {"values": {K: V}}         → {name: [keys]} | {name}
+ *  POST /v1/secrets/delete?name=N                                              → {deleted}
+ *  GET  /v1/volumes | POST /v1/volumes?name=N | POST /v1/volumes/delete?name=N → [name] | {name} | {deleted}
  *  GET  /v1/logs?env=E&amp;app=A&amp;server=S[&amp;follow=true]                            → text, one line per log line
  * </pre>
  *
@@ -201,6 +204,36 @@ public final class ApiServer implements AutoCloseable {
                 }
                 respond(exchange, 200, Map.of("enabled", control.tokens().rbacEnabled()));
             }
+            case "/v1/secrets" -> {
+                if (exchange.getRequestMethod().equals("POST")) {
+                    SecretRequest request = readJson(exchange, SecretRequest.class);
+                    String name = required(query, "name");
+                    control.secrets().put(name, request.values() == null ? Map.of() : request.values());
+                    respond(exchange, 200, Map.of("name", name));
+                } else {
+                    requireMethod(exchange, "GET");
+                    respond(exchange, 200, control.secrets().list());
+                }
+            }
+            case "/v1/secrets/delete" -> {
+                requireMethod(exchange, "POST");
+                control.secrets().delete(required(query, "name"));
+                respond(exchange, 200, Map.of("deleted", query.get("name")));
+            }
+            case "/v1/volumes" -> {
+                if (exchange.getRequestMethod().equals("POST")) {
+                    control.volumes().create(required(query, "name"));
+                    respond(exchange, 200, Map.of("name", query.get("name")));
+                } else {
+                    requireMethod(exchange, "GET");
+                    respond(exchange, 200, control.volumes().list());
+                }
+            }
+            case "/v1/volumes/delete" -> {
+                requireMethod(exchange, "POST");
+                control.deleteVolume(required(query, "name"));
+                respond(exchange, 200, Map.of("deleted", query.get("name")));
+            }
             default -> throw new ApiException(404, "no such API path: " + path);
         }
     }
@@ -234,6 +267,9 @@ public final class ApiServer implements AutoCloseable {
             Files.deleteIfExists(upload);
         }
     }
+
+    /** The body of {@code POST /v1/secrets}. */
+    private record SecretRequest(Map<String, String> values) {}
 
     /** The body of {@code POST /v1/tokens}. */
     private record TokenRequest(List<String> environments) {}

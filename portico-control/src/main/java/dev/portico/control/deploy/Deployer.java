@@ -10,6 +10,7 @@ import dev.portico.control.fleet.ContainerView;
 import dev.portico.control.fleet.Fleet;
 import dev.portico.control.fleet.StartedContainer;
 import dev.portico.control.reconcile.Reconciler;
+import dev.portico.control.secrets.SecretVault;
 import dev.portico.control.store.AppRecord;
 import dev.portico.control.store.Store;
 import java.nio.file.Path;
@@ -53,16 +54,18 @@ public final class Deployer {
     private final Fleet fleet;
     private final Reconciler reconciler;
     private final UrlScheme urls;
+    private final SecretVault secrets;
     private final Map<String, ReentrantLock> appLocks = new ConcurrentHashMap<>();
 
     public Deployer(Store store, ServerDiscovery discovery, ArtifactStore artifacts, Fleet fleet,
-                    Reconciler reconciler, UrlScheme urls) {
+                    Reconciler reconciler, UrlScheme urls, SecretVault secrets) {
         this.store = store;
         this.discovery = discovery;
         this.artifacts = artifacts;
         this.fleet = fleet;
         this.reconciler = reconciler;
         this.urls = urls;
+        this.secrets = secrets;
     }
 
     /**
@@ -80,8 +83,25 @@ public final class Deployer {
                     + " create it with: portico env create " + environment);
         }
         List<ServerSpec> specs = discovery.discover(upload);
+        List<String> problems = new ArrayList<>();
         for (ServerSpec spec : specs) {
-            Names.labelProblem(environment, appName, spec.name()).ifPresent(p -> { throw new DeployException(p); });
+            Names.labelProblem(environment, appName, spec.name()).ifPresent(problems::add);
+            for (String secret : spec.secrets()) {
+                if (!secrets.exists(secret)) {
+                    problems.add(spec.className() + ": @Server(secrets): secret '" + secret + "' does not exist;"
+                            + " create it with: portico secret create " + secret + " KEY=VALUE");
+                }
+            }
+            for (String volume : spec.volumes()) {
+                String name = volume.substring(0, volume.indexOf(':'));
+                if (!store.volumeExists(name)) {
+                    problems.add(spec.className() + ": @Server(volumes): volume '" + name + "' does not exist;"
+                            + " create it with: portico volume create " + name);
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new DeployException(String.join("\n", problems));
         }
         ReentrantLock lock = appLocks.computeIfAbsent(environment + "/" + appName, k -> new ReentrantLock());
         lock.lock();

@@ -7,6 +7,7 @@ import dev.portico.api.routing.Route;
 import dev.portico.api.routing.RoutingTable;
 import dev.portico.control.DataPlane;
 import dev.portico.control.ServerKey;
+import dev.portico.control.secrets.SecretVault;
 import dev.portico.control.store.Store;
 import dev.portico.runtime.ContainerExit;
 import dev.portico.runtime.ContainerExitedException;
@@ -74,6 +75,7 @@ public final class Fleet implements AutoCloseable {
     private final ContainerRuntime runtime;
     private final DataPlane dataPlane;
     private final ContainerCommand command;
+    private final SecretVault secrets;
     private final Path logDirectory;
     private final Clock clock;
     private final Runnable onChange;
@@ -94,11 +96,12 @@ public final class Fleet implements AutoCloseable {
      *     so that the reconciler converges again
      */
     public Fleet(Store store, ContainerRuntime runtime, DataPlane dataPlane, ContainerCommand command,
-                 Path logDirectory, Clock clock, Runnable onChange) {
+                 SecretVault secrets, Path logDirectory, Clock clock, Runnable onChange) {
         this.store = store;
         this.runtime = runtime;
         this.dataPlane = dataPlane;
         this.command = command;
+        this.secrets = secrets;
         this.logDirectory = logDirectory;
         this.clock = clock;
         this.onChange = onChange;
@@ -214,12 +217,14 @@ public final class Fleet implements AutoCloseable {
     }
 
     private void launch(ManagedContainer container, Path artifact) {
-        ContainerLaunch launch = new ContainerLaunch(container.id, command.command(container.spec, artifact),
-                command.environment(container.id, container.server, container.spec), container.spec.port(),
-                logDirectory.resolve(container.id + ".log"));
         RunningContainer running;
         try {
-            running = runtime.launch(launch);
+            Map<String, String> environment = command.environment(container.id, container.server, container.spec);
+            for (String secret : container.spec.secrets()) {
+                environment.putAll(secrets.values(secret));
+            }
+            running = runtime.launch(new ContainerLaunch(container.id, command.command(container.spec, artifact),
+                    environment, container.spec.port(), logDirectory.resolve(container.id + ".log")));
         } catch (LaunchException | RuntimeException e) {
             launchFailed(container, "launch failed: " + e.getMessage());
             return;

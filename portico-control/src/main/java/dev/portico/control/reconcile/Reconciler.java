@@ -134,6 +134,11 @@ public final class Reconciler implements AutoCloseable {
         holds.remove(appId);
     }
 
+    /** Every server of an active version, as of the last pass. */
+    public List<ActiveServer> activeServers() {
+        return List.copyOf(byHostLabel.values());
+    }
+
     /** The routed server for a host label, if any. */
     public Optional<ActiveServer> server(String hostLabel) {
         return Optional.ofNullable(byHostLabel.get(hostLabel));
@@ -165,7 +170,7 @@ public final class Reconciler implements AutoCloseable {
     private void pass() {
         Instant now = clock.instant();
         overrides = store.autoscalerOverrides();
-        Map<ServerKey, ActiveServer> active = activeServers();
+        Map<ServerKey, ActiveServer> active = readActiveServers();
         fleet.route(active);
         byHostLabel.keySet().retainAll(active.values().stream().map(s -> s.key().hostLabel()).toList());
         active.values().forEach(s -> byHostLabel.put(s.key().hostLabel(), s));
@@ -231,7 +236,7 @@ public final class Reconciler implements AutoCloseable {
         return order;
     }
 
-    private Map<ServerKey, ActiveServer> activeServers() {
+    private Map<ServerKey, ActiveServer> readActiveServers() {
         Map<ServerKey, ActiveServer> active = new HashMap<>();
         for (AppRecord app : store.apps()) {
             if (app.stopped() || app.activeVersion() == null) {

@@ -237,6 +237,57 @@ public final class Store implements AutoCloseable {
         return servers;
     }
 
+    // ---- secrets and volumes --------------------------------------------------------------------
+
+    /** Creates or replaces a secret's sealed (encrypted) value. */
+    public void putSecret(String name, byte[] sealed) {
+        long now = now();
+        update("INSERT INTO secrets (name, sealed, created_at, updated_at) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+                name, sealed, now, now);
+    }
+
+    /** A secret's sealed value, if it exists. */
+    public Optional<byte[]> secret(String name) {
+        return query("SELECT sealed FROM secrets WHERE name = ?", rs -> rs.getBytes(1), name).stream().findFirst();
+    }
+
+    public List<String> secretNames() {
+        return query("SELECT name FROM secrets ORDER BY name", rs -> rs.getString(1));
+    }
+
+    /** Deletes a secret; false when there is none. */
+    public boolean deleteSecret(String name) {
+        return transaction(() -> {
+            boolean exists = secret(name).isPresent();
+            update("DELETE FROM secrets WHERE name = ?", name);
+            return exists;
+        });
+    }
+
+    /** Creates a volume; false when it exists already. */
+    public boolean createVolume(String name) {
+        return transaction(() -> {
+            if (volumeExists(name)) {
+                return false;
+            }
+            update("INSERT INTO volumes (name, created_at) VALUES (?, ?)", name, now());
+            return true;
+        });
+    }
+
+    public boolean volumeExists(String name) {
+        return !query("SELECT 1 FROM volumes WHERE name = ?", rs -> true, name).isEmpty();
+    }
+
+    public List<String> volumeNames() {
+        return query("SELECT name FROM volumes ORDER BY name", rs -> rs.getString(1));
+    }
+
+    public void deleteVolume(String name) {
+        update("DELETE FROM volumes WHERE name = ?", name);
+    }
+
     // ---- autoscaler overrides ------------------------------------------------------------------
 
     /** Stores the effective settings of a server after an {@code update_autoscaler}. */
