@@ -18,6 +18,13 @@ public interface ContainerRuntime extends AutoCloseable {
     String describe();
 
     /**
+     * What this runtime's node offers to containers: CPU cores, memory, GPUs and its region. The
+     * caller places and accounts containers against it; the runtime enforces each container's own
+     * {@link ContainerLaunch#resources()} but does not refuse a launch that overcommits the node.
+     */
+    NodeInfo node();
+
+    /**
      * Launches a container and returns once its process exists. Readiness, exit and health are
      * observed through the returned handle.
      *

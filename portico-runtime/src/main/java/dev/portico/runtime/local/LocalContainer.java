@@ -39,8 +39,18 @@ final class LocalContainer implements RunningContainer {
         this.id = id;
         this.address = address;
         this.processes = processes;
-        this.processExited = launched.onExit().thenApply(process -> new ContainerExit(process.exitValue(), false));
+        // The OOM state is read as soon as the process is gone, before release() removes the cgroups.
+        this.processExited = launched.onExit().thenApply(process -> exit(process.exitValue()));
         this.exited = processExited.thenApplyAsync(this::finish, VIRTUAL);
+    }
+
+    /**
+     * An exit is "out of memory" when it is a failure and the kernel's OOM killer killed a process
+     * of the container (not necessarily its first one: a shell whose child was killed exits with
+     * an error too).
+     */
+    private ContainerExit exit(int status) {
+        return new ContainerExit(status, status != 0 && processes.outOfMemory());
     }
 
     private ContainerExit finish(ContainerExit exit) {

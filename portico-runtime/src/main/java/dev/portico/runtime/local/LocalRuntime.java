@@ -2,7 +2,9 @@ package dev.portico.runtime.local;
 
 import dev.portico.runtime.ContainerLaunch;
 import dev.portico.runtime.ContainerRuntime;
+import dev.portico.runtime.Gpu;
 import dev.portico.runtime.LaunchException;
+import dev.portico.runtime.NodeInfo;
 import dev.portico.runtime.RunningContainer;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -28,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * {@link ProcessLauncher}); what a crash leaves behind is found by {@link #removeLeftovers()} of
  * a later instance with the same state directory, and only by it: every host-wide name carries
  * the {@link InstanceTag} of the state directory.
+ *
+ * <p>Resources: each container's CPU and memory requests and limits are enforced through cgroups
+ * (v2 or v1, detected) with namespace isolation, and without isolation when running as root;
+ * elsewhere they are ignored, with one warning. GPUs are exposed as the launch says
+ * ({@code CUDA_VISIBLE_DEVICES}), volumes bind-mounted or, without isolation, passed as
+ * environment variables ({@link dev.portico.runtime.VolumeMount}).
  */
 public final class LocalRuntime implements ContainerRuntime {
 
@@ -38,6 +47,10 @@ public final class LocalRuntime implements ContainerRuntime {
     private final ProcessLauncher launcher;
     private final IsolationDriver driver;
     private final PidFiles pidFiles;
+    private final LocalRuntimeConfig config;
+    /** The node, described on first use (GPU detection runs a program). */
+    private volatile NodeInfo node;
+    private final AtomicBoolean warnedAboutLimits = new AtomicBoolean();
     /** Ids of containers being launched or running; reserved before launch, so ids stay unique. */
     private final Set<String> reserved = ConcurrentHashMap.newKeySet();
     private final Map<String, LocalContainer> running = new ConcurrentHashMap<>();
@@ -45,11 +58,13 @@ public final class LocalRuntime implements ContainerRuntime {
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private LocalRuntime(Isolation isolation, ProcessLauncher launcher, IsolationDriver driver, PidFiles pidFiles) {
+    private LocalRuntime(Isolation isolation, ProcessLauncher launcher, IsolationDriver driver, PidFiles pidFiles,
+            LocalRuntimeConfig config) {
         this.isolation = isolation;
         this.launcher = launcher;
         this.driver = driver;
         this.pidFiles = pidFiles;
+        this.config = config;
     }
 
     /**
@@ -66,19 +81,19 @@ public final class LocalRuntime implements ContainerRuntime {
         try {
             IsolationDriver driver = switch (config.isolation()) {
                 case NAMESPACE -> namespaces(launcher, tag, config);
-                case NONE -> new ProcessGroupIsolation(launcher, pidFiles);
+                case NONE -> new ProcessGroupIsolation(launcher, pidFiles, tag);
                 case AUTO -> {
                     try {
                         yield namespaces(launcher, tag, config);
                     } catch (IllegalStateException e) {
                         log.info("{}; containers run without isolation", e.getMessage());
-                        yield new ProcessGroupIsolation(launcher, pidFiles);
+                        yield new ProcessGroupIsolation(launcher, pidFiles, tag);
                     }
                 }
             };
             Isolation isolation = driver instanceof NamespaceIsolation ? Isolation.NAMESPACE : Isolation.NONE;
             log.info("{} runtime for {} (instance {})", driver.describe(), config.stateDir(), tag);
-            return new LocalRuntime(isolation, launcher, driver, pidFiles);
+            return new LocalRuntime(isolation, launcher, driver, pidFiles, config);
         } catch (RuntimeException e) {
             launcher.close();
             throw e;
@@ -100,9 +115,36 @@ public final class LocalRuntime implements ContainerRuntime {
         return driver.describe();
     }
 
+    /**
+     * This host: its name, {@link Runtime#availableProcessors()} cores, {@code MemTotal} of
+     * {@code /proc/meminfo}, the configured GPU inventory (else what {@code nvidia-smi -L} lists)
+     * and the configured region.
+     */
+    @Override
+    public NodeInfo node() {
+        NodeInfo described = node;
+        if (described == null) {
+            List<Gpu> gpus = config.gpus() != null ? config.gpus() : NodeResources.detectGpus();
+            described = new NodeInfo(NodeResources.hostName(), Runtime.getRuntime().availableProcessors(),
+                    NodeResources.memoryMiB(), gpus, config.region());
+            node = described;
+        }
+        return described;
+    }
+
+    /** Whether containers get the CPU and memory requests and limits of their launch here. */
+    public boolean limitsResources() {
+        return driver.limitsResources();
+    }
+
     @Override
     public RunningContainer launch(ContainerLaunch launch) throws LaunchException {
         ProcessLauncher.requireProgram(launch);
+        if (launch.resources().constrains() && !driver.limitsResources() && warnedAboutLimits.compareAndSet(false, true)) {
+            log.warn("containers run without their CPU and memory requests and limits: {}",
+                    isolation == Isolation.NONE && !ProcFs.runningAsRoot()
+                            ? "enforcing them needs root" : "no usable cgroup controllers on this host");
+        }
         lifecycle.readLock().lock();
         try {
             if (closed) {
@@ -133,9 +175,7 @@ public final class LocalRuntime implements ContainerRuntime {
     public int removeLeftovers() {
         Set<String> live = Set.copyOf(reserved);
         Set<String> found = new TreeSet<>(pidFiles.removeLeftovers(live));
-        if (driver instanceof NamespaceIsolation namespaces) {
-            found.addAll(namespaces.removeLeftovers(live));
-        }
+        found.addAll(driver.removeLeftovers(live));
         return found.size();
     }
 

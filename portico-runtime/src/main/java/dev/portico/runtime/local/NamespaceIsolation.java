@@ -2,6 +2,7 @@ package dev.portico.runtime.local;
 
 import dev.portico.runtime.ContainerLaunch;
 import dev.portico.runtime.LaunchException;
+import dev.portico.runtime.VolumeMount;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -28,11 +29,19 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * setpriv --pdeathsig KILL --                      (ProcessLauncher: dies with the JVM's spawn thread)
- *   sh -c GATE                                     (enters the cgroup, waits for the network, execs)
+ *   sh -c GATE                                     (enters the cgroups, waits for the network, execs)
  *   nsenter --net=/var/run/netns/NAME              (enters the network namespace)
- *   unshare --pid --mount --fork --kill-child --mount-proc
+ *   unshare --pid --mount --fork --kill-child --mount-proc --propagation private
+ *   [sh -c MOUNTS]                                 (only with volumes: bind-mounts them, execs)
  *   setsid COMMAND...                              (PID 1 of its own PID namespace, own session)
  * </pre>
+ *
+ * <p>Resources: the container's cgroups carry its limits ({@link ContainerCgroups}) before its
+ * first process joins them, and the GPU devices it is given reach it as
+ * {@code CUDA_VISIBLE_DEVICES} ({@link ProcessLauncher}). Volumes are bind-mounted by the init
+ * itself, inside its new mount namespace, before it {@code exec}s the user's command; the mount
+ * namespace's propagation is private, so nothing of them is seen outside the container, except
+ * the empty mount point directories ({@link MountPoints}).
  *
  * <p>Everything up to {@code unshare} is one process (each step {@code exec}s the next), the one
  * the JVM started. {@code unshare} forks the user's command as the init of a new PID namespace and
@@ -55,21 +64,32 @@ final class NamespaceIsolation implements IsolationDriver {
     private static final long INIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /**
-     * The chain's first step, run by {@code sh}: moves itself into the cgroup whose
-     * {@code cgroup.procs} is {@code $1} (none when empty), waits for a line on stdin and
-     * {@code exec}s the rest of the chain. Only shell builtins run before the {@code exec}; the
-     * paths are arguments, never interpolated into the script.
+     * The chain's first step, run by {@code sh}: moves itself into the {@code $1} cgroups whose
+     * {@code cgroup.procs} files follow, waits for a line on stdin and {@code exec}s the rest of
+     * the chain. Only shell builtins run before the {@code exec}; the paths are arguments, never
+     * interpolated into the script.
      */
-    private static final String GATE = "{ [ -z \"$1\" ] || echo $$ > \"$1\"; } && read -r go && shift && exec \"$@\"";
+    private static final String GATE = "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 125; shift; "
+            + "n=$((n - 1)); done; read -r go && exec \"$@\"";
+
+    /**
+     * The step that bind-mounts volumes, run by {@code sh} as the container's init in its new
+     * mount namespace: {@code $1} is {@code mount}, {@code $2} the number of (host directory,
+     * mount point) pairs that follow; then it {@code exec}s the rest.
+     */
+    private static final String MOUNTS = "m=$1; n=$2; shift 2; while [ \"$n\" -gt 0 ]; do "
+            + "\"$m\" -n --bind -- \"$1\" \"$2\" || { echo \"portico: cannot mount $1 at $2\" >&2; exit 125; }; "
+            + "shift 2; n=$((n - 1)); done; exec \"$@\"";
 
     /** Absolute paths of the programs the chain is built of. */
-    record Tools(Path ip, Path sh, Path nsenter, Path unshare, Path setsid) {}
+    record Tools(Path ip, Path sh, Path nsenter, Path unshare, Path setsid, Path mount) {}
 
     private final Tools tools;
     private final ProcessLauncher launcher;
     private final NetworkNamespaces namespaces;
     private final AddressPool addressPool;
-    private final Optional<ContainerCgroups> cgroups;
+    private final ContainerCgroups cgroups;
+    private final MountPoints mountPoints = new MountPoints();
     private final Set<String> interfacesInUse = ConcurrentHashMap.newKeySet();
 
     NamespaceIsolation(Tools tools, ProcessLauncher launcher, InstanceTag tag, Ipv4Block pool) {
@@ -78,6 +98,9 @@ final class NamespaceIsolation implements IsolationDriver {
         this.namespaces = new NetworkNamespaces(tools.ip(), tag);
         this.addressPool = new AddressPool(pool, ADDRESS_LOCK_DIR, tools.ip());
         this.cgroups = ContainerCgroups.detect(tag);
+        if (!cgroups.present()) {
+            log.info("containers are killed through their PID namespace");
+        }
     }
 
     /**
@@ -90,7 +113,7 @@ final class NamespaceIsolation implements IsolationDriver {
         if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
             throw new IllegalStateException("namespace isolation needs Linux");
         }
-        if (!runningAsRoot()) {
+        if (!ProcFs.runningAsRoot()) {
             throw new IllegalStateException("namespace isolation needs root");
         }
         if (!launcher.killsWithJvm()) {
@@ -99,7 +122,7 @@ final class NamespaceIsolation implements IsolationDriver {
         if (!Files.exists(Path.of("/proc/thread-self/children"))) {
             throw new IllegalStateException("namespace isolation needs /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)");
         }
-        Tools tools = new Tools(tool("ip"), tool("sh"), tool("nsenter"), tool("unshare"), tool("setsid"));
+        Tools tools = new Tools(tool("ip"), tool("sh"), tool("nsenter"), tool("unshare"), tool("setsid"), tool("mount"));
         try {
             HostCommand.run(List.of(tools.unshare().toString(), "--net", "--pid", "--mount", "--fork", "--kill-child",
                     "--mount-proc", "true"), "");
@@ -114,18 +137,14 @@ final class NamespaceIsolation implements IsolationDriver {
                 .orElseThrow(() -> new IllegalStateException("namespace isolation needs " + name + " on the PATH"));
     }
 
-    private static boolean runningAsRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .anyMatch(line -> line.startsWith("Uid:") && line.split("\\s+")[1].equals("0"));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Override
     public String describe() {
         return "local (namespace isolation)";
+    }
+
+    @Override
+    public boolean limitsResources() {
+        return cgroups.limits().isPresent();
     }
 
     /**
@@ -141,17 +160,39 @@ final class NamespaceIsolation implements IsolationDriver {
     @Override
     public LocalContainer launch(ContainerLaunch launch) throws LaunchException {
         String id = launch.id();
-        AddressPool.Subnet subnet = addressPool.acquire();
+        for (VolumeMount mount : launch.mounts()) {
+            if (!Files.isDirectory(mount.hostDirectory())) {
+                throw new LaunchException("volume directory " + mount.hostDirectory() + " of container " + id
+                        + " does not exist");
+            }
+        }
+        List<Path> mountPoints;
+        try {
+            mountPoints = this.mountPoints.acquire(launch.mounts().stream().map(VolumeMount::containerPath).toList());
+        } catch (IOException e) {
+            throw new LaunchException("cannot create the mount points of container " + id + ": " + e.getMessage(), e);
+        }
+        AddressPool.Subnet subnet;
+        try {
+            subnet = addressPool.acquire();
+        } catch (LaunchException | RuntimeException e) {
+            this.mountPoints.release(mountPoints);
+            throw e;
+        }
         String namespace = namespaces.namespaceName(id);
         String hostInterface = namespaces.hostInterface(subnet);
         interfacesInUse.add(hostInterface);
-        Path cgroup = null;
+        Runnable releaseHeld = () -> {
+            releaseNetwork(namespace, hostInterface, subnet);
+            this.mountPoints.release(mountPoints);
+        };
+        ContainerCgroup cgroup = null;
         try {
-            if (cgroups.isPresent()) {
-                cgroup = cgroups.get().create(id);
+            if (cgroups.present()) {
+                cgroup = cgroups.create(id, launch.resources());
             }
         } catch (IOException e) {
-            releaseNetwork(namespace, hostInterface, subnet);
+            releaseHeld.run();
             throw new LaunchException("cannot create the cgroup of container " + id + ": " + e, e);
         }
         CompletableFuture<Void> network = new CompletableFuture<>();
@@ -167,7 +208,7 @@ final class NamespaceIsolation implements IsolationDriver {
         try {
             process = launcher.start(chain(cgroup, namespace, launch), launch, launch.port());
         } catch (LaunchException e) {
-            abandon(network, cgroup, namespace, hostInterface, subnet);
+            abandon(network, cgroup, releaseHeld);
             throw e;
         }
         try {
@@ -177,7 +218,7 @@ final class NamespaceIsolation implements IsolationDriver {
             }
         } catch (ExecutionException | IOException | InterruptedException e) {
             process.destroyForcibly();
-            abandon(network, cgroup, namespace, hostInterface, subnet);
+            abandon(network, cgroup, releaseHeld);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -186,31 +227,41 @@ final class NamespaceIsolation implements IsolationDriver {
         }
         ProcessHandle init = awaitInit(process);
         InetSocketAddress address = new InetSocketAddress(subnet.block().address(2), launch.port());
-        NamespaceProcesses processes = new NamespaceProcesses(id, process, init, cgroups, cgroup, namespace,
-                hostInterface, () -> releaseNetwork(namespace, hostInterface, subnet));
+        NamespaceProcesses processes = new NamespaceProcesses(id, process, init, cgroup, namespace,
+                hostInterface, releaseHeld);
         log.info("container {} started: pid {}, address {}:{}, network namespace {}", id, processes.pid(),
                 address.getAddress().getHostAddress(), launch.port(), namespace);
         return new LocalContainer(id, address, process, processes);
     }
 
-    private List<String> chain(Path cgroup, String namespace, ContainerLaunch launch) {
+    private List<String> chain(ContainerCgroup cgroup, String namespace, ContainerLaunch launch) {
+        List<Path> procsFiles = cgroup == null ? List.of() : cgroup.procsFiles();
         List<String> command = new ArrayList<>(List.of(tools.sh().toString(), "-c", GATE, "sh",
-                cgroup == null ? "" : cgroups.get().procsFile(cgroup).toString(),
-                tools.nsenter().toString(), "--net=" + NetworkNamespaces.path(namespace),
+                Integer.toString(procsFiles.size())));
+        procsFiles.forEach(file -> command.add(file.toString()));
+        command.addAll(List.of(tools.nsenter().toString(), "--net=" + NetworkNamespaces.path(namespace),
                 tools.unshare().toString(), "--pid", "--mount", "--fork", "--kill-child", "--mount-proc",
-                tools.setsid().toString()));
+                "--propagation", "private"));
+        if (!launch.mounts().isEmpty()) {
+            command.addAll(List.of(tools.sh().toString(), "-c", MOUNTS, "sh", tools.mount().toString(),
+                    Integer.toString(launch.mounts().size())));
+            for (VolumeMount mount : launch.mounts()) {
+                command.add(mount.hostDirectory().toString());
+                command.add(mount.containerPath());
+            }
+        }
+        command.add(tools.setsid().toString());
         command.addAll(launch.command());
         return command;
     }
 
     /** Undoes a launch that failed: waits for the network setup to end, then removes everything. */
-    private void abandon(CompletableFuture<Void> network, Path cgroup, String namespace, String hostInterface,
-            AddressPool.Subnet subnet) {
+    private static void abandon(CompletableFuture<Void> network, ContainerCgroup cgroup, Runnable releaseHeld) {
         network.exceptionally(failure -> null).join();
         if (cgroup != null) {
-            cgroups.get().remove(cgroup);
+            cgroup.remove();
         }
-        releaseNetwork(namespace, hostInterface, subnet);
+        releaseHeld.run();
     }
 
     private void releaseNetwork(String namespace, String hostInterface, AddressPool.Subnet subnet) {
@@ -246,12 +297,13 @@ final class NamespaceIsolation implements IsolationDriver {
      * @param live ids of this instance's containers, which are left alone
      * @return ids of the leftover containers found
      */
-    Set<String> removeLeftovers(Set<String> live) {
+    @Override
+    public Set<String> removeLeftovers(Set<String> live) {
         Set<String> found = new TreeSet<>();
-        List<Path> leftoverCgroups = cgroups.map(c -> c.leftovers(live)).orElse(List.of());
-        for (Path cgroup : leftoverCgroups) {
-            found.add(cgroup.getFileName().toString());
-            cgroups.get().kill(cgroup);
+        List<ContainerCgroup> leftoverCgroups = cgroups.leftovers(live).stream().map(cgroups::of).toList();
+        for (ContainerCgroup cgroup : leftoverCgroups) {
+            found.add(cgroup.containerId());
+            cgroup.kill();
         }
         List<String> leftoverNamespaces = namespaces.leftoverNamespaces(live);
         for (String namespace : leftoverNamespaces) {
@@ -259,7 +311,7 @@ final class NamespaceIsolation implements IsolationDriver {
             ProcFs.handles(namespaces.pids(namespace)).forEach(ProcessHandle::destroyForcibly);
         }
         namespaces.delete(leftoverNamespaces, namespaces.leftoverInterfaces(interfacesInUse));
-        leftoverCgroups.forEach(cgroup -> cgroups.get().remove(cgroup));
+        leftoverCgroups.forEach(ContainerCgroup::remove);
         if (!found.isEmpty()) {
             log.info("removed leftover containers {}", found);
         }
@@ -269,6 +321,6 @@ final class NamespaceIsolation implements IsolationDriver {
     @Override
     public void close() {
         addressPool.close();
-        cgroups.ifPresent(ContainerCgroups::close);
+        cgroups.close();
     }
 }

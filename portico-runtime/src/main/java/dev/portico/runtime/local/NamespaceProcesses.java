@@ -1,6 +1,5 @@
 package dev.portico.runtime.local;
 
-import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,23 +20,21 @@ final class NamespaceProcesses implements ContainerProcesses {
     private final String containerId;
     private final Process launched;
     private volatile ProcessHandle init;
-    private final Optional<ContainerCgroups> cgroups;
-    private final Path cgroup;
+    private final ContainerCgroup cgroup;
     private final String namespace;
     private final String hostInterface;
     private final Runnable releaseNetwork;
 
     /**
      * @param init the container's init when already known, else null (looked up on first use)
-     * @param cgroup the container's cgroup; null when {@code cgroups} is empty
-     * @param releaseNetwork deletes the namespace and veth pair and frees the subnet
+     * @param cgroup the container's cgroups; null when the host offers none
+     * @param releaseNetwork deletes the namespace and veth pair, frees the subnet and the mount points
      */
-    NamespaceProcesses(String containerId, Process launched, ProcessHandle init, Optional<ContainerCgroups> cgroups,
-            Path cgroup, String namespace, String hostInterface, Runnable releaseNetwork) {
+    NamespaceProcesses(String containerId, Process launched, ProcessHandle init, ContainerCgroup cgroup,
+            String namespace, String hostInterface, Runnable releaseNetwork) {
         this.containerId = containerId;
         this.launched = launched;
         this.init = init;
-        this.cgroups = cgroups;
         this.cgroup = cgroup;
         this.namespace = namespace;
         this.hostInterface = hostInterface;
@@ -52,7 +49,8 @@ final class NamespaceProcesses implements ContainerProcesses {
         return hostInterface;
     }
 
-    Optional<Path> cgroup() {
+    @Override
+    public Optional<ContainerCgroup> cgroup() {
         return Optional.ofNullable(cgroup);
     }
 
@@ -81,7 +79,7 @@ final class NamespaceProcesses implements ContainerProcesses {
 
     @Override
     public void killAll() {
-        cgroups.ifPresent(c -> c.kill(cgroup));
+        cgroup().ifPresent(ContainerCgroup::kill);
         init().ifPresent(ProcessHandle::destroyForcibly);
         launched.destroyForcibly();
     }
@@ -89,7 +87,7 @@ final class NamespaceProcesses implements ContainerProcesses {
     @Override
     public void release() {
         killAll();
-        cgroups.ifPresent(c -> c.remove(cgroup));
+        cgroup().ifPresent(ContainerCgroup::remove);
         releaseNetwork.run();
     }
 }

@@ -20,6 +20,16 @@ final class ProcFs {
 
     private ProcFs() {}
 
+    /** Whether this process runs as root (real uid 0); false where {@code /proc} is missing. */
+    static boolean runningAsRoot() {
+        try {
+            return Files.readAllLines(PROC.resolve("self/status")).stream()
+                    .anyMatch(line -> line.startsWith("Uid:") && line.split("\\s+")[1].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** True on Linux, where {@code /proc/self/stat} exists. */
     static boolean available() {
         return Files.isReadable(PROC.resolve("self/stat"));

@@ -32,6 +32,12 @@ final class ProcessLauncher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProcessLauncher.class);
 
+    /**
+     * Selects the GPUs a CUDA program sees: the launch's GPU devices, comma-separated; unset (also
+     * when the JVM has it) when the launch has none, unless the launch's environment sets it.
+     */
+    static final String GPU_VARIABLE = "CUDA_VISIBLE_DEVICES";
+
     private final ExecutorService spawnThread;
     private final List<String> deathSignalPrefix;
 
@@ -48,19 +54,33 @@ final class ProcessLauncher implements AutoCloseable {
         return !deathSignalPrefix.isEmpty();
     }
 
+    /** Starts {@code command} with no environment of the isolation's own; see the other overload. */
+    Process start(List<String> command, ContainerLaunch launch, int port) throws LaunchException {
+        return start(command, launch, port, Map.of());
+    }
+
     /**
      * Starts {@code command} (the container's command already wrapped by the isolation) with the
-     * JVM's environment plus the launch's environment plus {@code PORT}; stdout and stderr are
-     * appended to the launch's log file. The process's stdin is a pipe from the JVM
-     * ({@link Process#getOutputStream()}), which the caller must close: the container then reads
-     * end-of-file.
+     * JVM's environment, then the launch's environment, {@code CUDA_VISIBLE_DEVICES} (see
+     * {@link #GPU_VARIABLE}), the isolation's {@code extraEnvironment} and {@code PORT}, each
+     * overriding the ones before; stdout and stderr are appended to the launch's log file. The
+     * process's stdin is a pipe from the JVM ({@link Process#getOutputStream()}), which the caller
+     * must close: the container then reads end-of-file.
      */
-    Process start(List<String> command, ContainerLaunch launch, int port) throws LaunchException {
+    Process start(List<String> command, ContainerLaunch launch, int port, Map<String, String> extraEnvironment)
+            throws LaunchException {
         List<String> full = new ArrayList<>(deathSignalPrefix);
         full.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
         Map<String, String> environment = builder.environment();
+        // The JVM's own GPU selection is not the container's: a container sees the devices it is given.
+        environment.remove(GPU_VARIABLE);
         environment.putAll(launch.environment());
+        List<String> gpus = launch.resources().gpuDevices();
+        if (!gpus.isEmpty()) {
+            environment.put(GPU_VARIABLE, String.join(",", gpus));
+        }
+        environment.putAll(extraEnvironment);
         environment.put("PORT", Integer.toString(port));
         Path logFile = launch.logFile().toAbsolutePath();
         try {

@@ -1,6 +1,7 @@
 package dev.portico.runtime.local;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,16 +28,24 @@ final class SessionProcesses implements ContainerProcesses {
 
     private final ProcessHandle leader;
     private final boolean ownSession;
+    private final Optional<ContainerCgroup> cgroup;
     private final Runnable onRelease;
 
     /**
      * @param ownSession whether the leader was started under {@code setsid}
-     * @param onRelease frees what the container held once it has exited
+     * @param cgroup the container's cgroups, when it has any
+     * @param onRelease frees what the container held once it has exited, its cgroups included
      */
-    SessionProcesses(ProcessHandle leader, boolean ownSession, Runnable onRelease) {
+    SessionProcesses(ProcessHandle leader, boolean ownSession, Optional<ContainerCgroup> cgroup, Runnable onRelease) {
         this.leader = leader;
         this.ownSession = ownSession;
+        this.cgroup = cgroup;
         this.onRelease = onRelease;
+    }
+
+    @Override
+    public Optional<ContainerCgroup> cgroup() {
+        return cgroup;
     }
 
     @Override
@@ -51,6 +60,7 @@ final class SessionProcesses implements ContainerProcesses {
 
     @Override
     public void killAll() {
+        cgroup.ifPresent(ContainerCgroup::kill);
         members().forEach(ProcessHandle::destroyForcibly);
     }
 

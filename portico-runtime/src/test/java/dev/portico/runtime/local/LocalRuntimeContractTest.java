@@ -6,11 +6,13 @@ import static dev.portico.runtime.local.TestProcesses.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.portico.runtime.ContainerExit;
 import dev.portico.runtime.ContainerExitedException;
 import dev.portico.runtime.ContainerLaunch;
 import dev.portico.runtime.LaunchException;
+import dev.portico.runtime.Resources;
 import dev.portico.runtime.RunningContainer;
 import dev.portico.runtime.StartupTimeoutException;
 import java.net.URI;
@@ -58,6 +60,9 @@ abstract class LocalRuntimeContractTest {
     void closeRuntimes() {
         otherRuntimes.forEach(LocalRuntime::close);
         runtime.close();
+        // Nothing of the containers' cgroups is left, in any hierarchy.
+        assertThat(CgroupTesting.instanceDirs(stateDir)).allSatisfy(dir -> assertThat(dir).doesNotExist());
+        assertThat(CgroupTesting.instanceDirs(otherStateDir)).allSatisfy(dir -> assertThat(dir).doesNotExist());
     }
 
     LocalRuntime newRuntime(Path dir) {
@@ -184,6 +189,76 @@ abstract class LocalRuntimeContractTest {
         assertThat(container.whenExited().get(10, TimeUnit.SECONDS).exitCode()).isEqualTo(137);
         assertThat(processes).noneMatch(TestProcesses::running);
         assertNothingLeftOf(container);
+    }
+
+    @Test
+    void aContainerOverItsMemoryLimitIsOutOfMemory() throws Exception {
+        assumeTrue(runtime.limitsResources(), "no cgroup limits here (needs root and cgroup controllers)");
+        RunningContainer container = runtime.launch(launch("hog", List.of(TestProcesses.PYTHON, "-c",
+                        "b = bytearray(400 * 1024 * 1024); import time; time.sleep(30)"))
+                .withResources(Resources.of(0.1, 0, 64, 128)));
+
+        ContainerExit exit = container.whenExited().get(20, TimeUnit.SECONDS);
+
+        assertThat(exit.outOfMemory()).as("%s", exit).isTrue();
+        assertThat(exit.describe()).isEqualTo("out of memory");
+        assertNothingLeftOf(container);
+    }
+
+    @Test
+    void aCpuLimitHoldsBusyLoopsToItsShareOfACore() throws Exception {
+        assumeTrue(runtime.limitsResources(), "no cgroup limits here (needs root and cgroup controllers)");
+        // Two loops could use two cores; the limit allows half of one.
+        RunningContainer container = runtime.launch(launch("spinner",
+                        List.of("sh", "-c", "while :; do :; done & while :; do :; done"))
+                .withResources(Resources.of(0.25, 0.5, 0, 0)));
+        ContainerCgroup cgroup = ((LocalContainer) container).processes().cgroup().orElseThrow();
+        assumeTrue(cgroup.cpuUsageNanos().isPresent(), "no CPU accounting in this cgroup layout");
+        // The shell runs one loop itself and forks the other.
+        await().atMost(Duration.ofSeconds(5)).until(() -> tree(container.pid()).size() >= 2);
+
+        long cpuBefore = cgroup.cpuUsageNanos().orElseThrow();
+        long wallBefore = System.nanoTime();
+        Thread.sleep(3000);
+        long cpu = cgroup.cpuUsageNanos().orElseThrow() - cpuBefore;
+        long wall = System.nanoTime() - wallBefore;
+
+        assertThat((double) cpu / wall).as("%d ns of CPU in %d ns", cpu, wall).isBetween(0.3, 0.7);
+        container.kill();
+        container.whenExited().get(10, TimeUnit.SECONDS);
+        assertNothingLeftOf(container);
+    }
+
+    @Test
+    void removeLeftoversEndsProcessesInCgroupsLeftInAnyHierarchy() throws Exception {
+        assumeTrue(runtime.limitsResources(), "no cgroup limits here (needs root and cgroup controllers)");
+        Path memory = CgroupLimits.v1Hierarchies(Files.readAllLines(Path.of("/proc/self/mounts"))).get("memory");
+        assumeTrue(memory != null, "no cgroup v1 memory hierarchy");
+        // What a crash between creating a container's cgroups and its exit can leave: here only in one hierarchy.
+        Path stale = Files.createDirectories(memory.resolve("portico/" + InstanceTag.of(stateDir) + "/stale"));
+        Process process = new ProcessBuilder("sh", "-c", "echo $$ > \"$1\" && exec sleep 1000", "sh",
+                stale.resolve("cgroup.procs").toString()).start();
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> Files.readString(stale.resolve("cgroup.procs")).contains(Long.toString(process.pid())));
+
+        assertThat(runtime.removeLeftovers()).isEqualTo(1);
+
+        assertThat(process.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(stale).doesNotExist();
+    }
+
+    @Test
+    void gpuDevicesReachTheContainerAsCudaVisibleDevices() throws Exception {
+        List<String> command = List.of("sh", "-c", "echo devices=${CUDA_VISIBLE_DEVICES-unset}");
+        RunningContainer withGpu = runtime.launch(launch("gpu-1", command)
+                .withResources(Resources.NONE.withGpuDevices(List.of("1"))));
+        RunningContainer withoutGpu = runtime.launch(launch("gpu-none", command));
+
+        withGpu.whenExited().get(10, TimeUnit.SECONDS);
+        withoutGpu.whenExited().get(10, TimeUnit.SECONDS);
+
+        assertThat(Files.readAllLines(logOf("gpu-1"))).containsExactly("devices=1");
+        assertThat(Files.readAllLines(logOf("gpu-none"))).containsExactly("devices=unset");
     }
 
     /** Isolation-specific checks that nothing is left once {@code whenExited} completed. */

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.portico.runtime.LaunchException;
 import dev.portico.runtime.RunningContainer;
+import dev.portico.runtime.VolumeMount;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +49,8 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
     @Override
     void assertNothingLeftOf(RunningContainer container) {
         NamespaceProcesses processes = (NamespaceProcesses) ((LocalContainer) container).processes();
-        assertThat(processes.cgroup()).hasValueSatisfying(cgroup -> assertThat(cgroup).doesNotExist());
+        assertThat(processes.cgroup()).hasValueSatisfying(
+                cgroup -> assertThat(cgroup.directories()).isNotEmpty().allSatisfy(dir -> assertThat(dir).doesNotExist()));
         assertThat(NetworkNamespaces.path(processes.namespace())).doesNotExist();
         assertThat(Path.of("/sys/class/net", processes.hostInterface())).doesNotExist();
     }
@@ -74,10 +77,51 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
         container.whenExited().get();
 
         NamespaceProcesses processes = (NamespaceProcesses) ((LocalContainer) container).processes();
-        String cgroupLine = "0::/" + processes.cgroup().orElseThrow().toString()
+        ContainerCgroup cgroup = processes.cgroup().orElseThrow();
+        String cgroupLine = "0::/" + cgroup.unified().orElseThrow().toString()
                 .replaceFirst("^/sys/fs/cgroup(/unified)?/", "");
         // sh, cat and ls: the container sees only its own processes.
-        assertThat(Files.readAllLines(logOf("introspect"))).containsSubsequence("pid=1", cgroupLine);
+        List<String> output = Files.readAllLines(logOf("introspect"));
+        assertThat(output).containsSubsequence("pid=1", cgroupLine);
+        // ... and it is in its cgroup of every hierarchy, v1 ones included ("4:memory:/portico/...").
+        String placement = "/portico/" + InstanceTag.of(stateDir) + "/introspect";
+        assertThat(output.stream().filter(line -> line.endsWith(placement)).count())
+                .isEqualTo(cgroup.directories().size());
+    }
+
+    @Test
+    void containersShareAVolumeBindMountedPrivatelyAtItsPath() throws Exception {
+        Path shared = Files.createDirectories(stateDir.resolve("volumes/shared"));
+        Path mountPoint = Path.of("/data");
+        boolean mountPointExisted = Files.exists(mountPoint);
+        List<VolumeMount> mounts = List.of(new VolumeMount(shared, "/data"));
+        RunningContainer writer = runtime.launch(launch("writer",
+                List.of("sh", "-c", "echo hello > /data/x && exec sleep 1000")).withMounts(mounts));
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(shared.resolve("x")));
+
+        RunningContainer reader = runtime.launch(launch("reader",
+                List.of("sh", "-c", "cat /data/x; grep -c ' /data ' /proc/self/mountinfo")).withMounts(mounts));
+        reader.whenExited().get(10, TimeUnit.SECONDS);
+
+        assertThat(Files.readAllLines(logOf("reader"))).containsExactly("hello", "1");
+        assertThat(Files.readString(shared.resolve("x"))).isEqualTo("hello\n");
+        // The bind mounts are the containers' own: the host has none at /data.
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
+                .noneMatch(line -> line.split(" ")[4].equals("/data"));
+        writer.kill();
+        writer.whenExited().get(10, TimeUnit.SECONDS);
+        if (!mountPointExisted) {
+            assertThat(mountPoint).as("the mount point the runtime created").doesNotExist();
+        }
+    }
+
+    @Test
+    void aMissingVolumeDirectoryIsALaunchException() {
+        List<VolumeMount> mounts = List.of(new VolumeMount(stateDir.resolve("no-such-volume"), "/data"));
+
+        assertThatThrownBy(() -> runtime.launch(launch("no-volume", List.of("true")).withMounts(mounts)))
+                .isInstanceOf(LaunchException.class)
+                .hasMessageContaining("no-such-volume");
     }
 
     @Test
@@ -89,8 +133,7 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
                     .isInstanceOf(LaunchException.class)
                     .hasMessageContaining("File exists");
 
-            assertThat(Path.of("/sys/fs/cgroup/unified/portico", InstanceTag.of(stateDir).value(), "clash"))
-                    .doesNotExist();
+            assertThat(CgroupTesting.instanceDirs(stateDir)).allSatisfy(dir -> assertThat(dir.resolve("clash")).doesNotExist());
             assertThat(Files.readString(logOf("clash"))).isEmpty();
         } finally {
             if (Files.exists(NetworkNamespaces.path(clash))) {
