@@ -15,6 +15,7 @@ import dev.portico.control.deploy.Deployer;
 import dev.portico.control.deploy.ServerDiscovery;
 import dev.portico.control.fleet.ActiveServer;
 import dev.portico.control.fleet.ContainerCommand;
+import dev.portico.control.fleet.ContainerLaunches;
 import dev.portico.control.fleet.Fleet;
 import dev.portico.control.reconcile.Reconciler;
 import dev.portico.control.store.AppRecord;
@@ -98,7 +99,10 @@ public final class ControlPlane implements AutoCloseable {
         Autoscaler autoscaler = new Autoscaler();
         Reconciler[] reconcilerRef = new Reconciler[1];
         SecretVault secrets = SecretVault.open(store, json, config.home().resolve("secret.key"));
-        Fleet fleet = new Fleet(store, runtime, dataPlane, config.containerCommand(), secrets, logDirectory,
+        Volumes volumes = new Volumes(store, config.home().resolve("volumes"));
+        // The fleet reports container events to the reconciler, which is built on the fleet.
+        Fleet fleet = new Fleet(store, runtime, dataPlane,
+                new ContainerLaunches(config.containerCommand(), secrets, volumes, logDirectory),
                 config.clock(), () -> reconcilerRef[0].kick());
         Reconciler reconciler = new Reconciler(store, fleet, autoscaler, artifacts, dataPlane, config.clock());
         reconcilerRef[0] = reconciler;
@@ -107,7 +111,7 @@ public final class ControlPlane implements AutoCloseable {
         Catalog catalog = new Catalog(store, fleet, reconciler, autoscaler, dataPlane, config.urls());
         TokenRegistry tokens = new TokenRegistry(store);
         ControlPlane control = new ControlPlane(store, fleet, reconciler, deployer, catalog,
-                new LogStreamer(store, logDirectory), tokens, secrets, new Volumes(store, config.home().resolve("volumes")));
+                new LogStreamer(store, logDirectory), tokens, secrets, volumes);
         reconciler.reconcileNow();
         control.ticker.scheduleAtFixedRate(control::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {

@@ -2,8 +2,9 @@ package dev.portico.cli.e2e;
 
 /**
  * Sources of the servers the end-to-end tests deploy. Each runs a small Python HTTP server on
- * {@code $PORT} that answers with its container's id, so a test can tell containers apart, and
- * sleeps {@code S} seconds first for {@code /slow?S}.
+ * {@code $PORT} that answers with its container's id (and {@code $GREETING}), so a test can tell
+ * containers apart; {@code /slow?S} sleeps S seconds first; {@code /headers} echoes the request
+ * headers; {@code /env?NAME} answers the value of an environment variable.
  */
 final class Servers {
 
@@ -16,7 +17,12 @@ final class Servers {
                 def do_GET(self):
                     if self.path.startswith('/slow?'):
                         time.sleep(float(self.path.split('?')[1]))
-                    body = (os.environ['PORTICO_CONTAINER_ID'] + ' ' + os.environ.get('GREETING', '')).strip().encode()
+                    if self.path == '/headers':
+                        body = str(self.headers).encode()
+                    elif self.path.startswith('/env?'):
+                        body = os.environ.get(self.path.split('?')[1], '').encode()
+                    else:
+                        body = (os.environ['PORTICO_CONTAINER_ID'] + ' ' + os.environ.get('GREETING', '')).strip().encode()
                     self.send_response(200)
                     self.send_header('Content-Length', str(len(body)))
                     self.end_headers()

@@ -7,13 +7,12 @@ import dev.portico.api.routing.Route;
 import dev.portico.api.routing.RoutingTable;
 import dev.portico.control.DataPlane;
 import dev.portico.control.ServerKey;
-import dev.portico.control.secrets.SecretVault;
 import dev.portico.control.store.Store;
 import dev.portico.runtime.ContainerExit;
 import dev.portico.runtime.ContainerExitedException;
-import dev.portico.runtime.ContainerLaunch;
 import dev.portico.runtime.ContainerRuntime;
 import dev.portico.runtime.LaunchException;
+import dev.portico.runtime.NodeInfo;
 import dev.portico.runtime.RunningContainer;
 import dev.portico.runtime.StartupTimeoutException;
 import java.nio.file.Path;
@@ -74,9 +73,8 @@ public final class Fleet implements AutoCloseable {
     private final Store store;
     private final ContainerRuntime runtime;
     private final DataPlane dataPlane;
-    private final ContainerCommand command;
-    private final SecretVault secrets;
-    private final Path logDirectory;
+    private final ContainerLaunches launches;
+    private final NodeInfo node;
     private final Clock clock;
     private final Runnable onChange;
     private final ScheduledExecutorService timers;
@@ -95,14 +93,13 @@ public final class Fleet implements AutoCloseable {
      * @param onChange called (outside the lock) after a container became ready, failed or stopped,
      *     so that the reconciler converges again
      */
-    public Fleet(Store store, ContainerRuntime runtime, DataPlane dataPlane, ContainerCommand command,
-                 SecretVault secrets, Path logDirectory, Clock clock, Runnable onChange) {
+    public Fleet(Store store, ContainerRuntime runtime, DataPlane dataPlane, ContainerLaunches launches,
+                 Clock clock, Runnable onChange) {
         this.store = store;
         this.runtime = runtime;
         this.dataPlane = dataPlane;
-        this.command = command;
-        this.secrets = secrets;
-        this.logDirectory = logDirectory;
+        this.launches = launches;
+        this.node = runtime.node();
         this.clock = clock;
         this.onChange = onChange;
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("fleet-timers").factory());
@@ -199,7 +196,7 @@ public final class Fleet implements AutoCloseable {
     public StartedContainer start(ServerKey key, int version, ServerSpec spec, Path artifact) {
         String id = newId();
         store.insertContainer(id, key.appId(), version, key.server());
-        ManagedContainer container = new ManagedContainer(id, key, version, spec, clock.instant());
+        ManagedContainer container = new ManagedContainer(id, key, version, spec, artifact, clock.instant());
         CompletableFuture<Void> ready = new CompletableFuture<>();
         lock.lock();
         try {
@@ -208,23 +205,51 @@ public final class Fleet implements AutoCloseable {
             }
             containers.put(id, container);
             readiness.put(id, ready);
+            placeOrWait(container);
         } finally {
             lock.unlock();
         }
-        log.info("container {} of {} v{}: starting", id, key, version);
-        Thread.ofVirtual().name("launch-" + id).start(() -> launch(container, artifact));
         return new StartedContainer(id, ready);
     }
 
-    private void launch(ManagedContainer container, Path artifact) {
+    /** Launches a recorded container if the node has room for it; otherwise it waits, with the reason stored. */
+    private void placeOrWait(ManagedContainer container) {
+        List<Placement.Claim> claimed = new ArrayList<>();
+        for (ManagedContainer c : containers.values()) {
+            if (c.claim != null) {
+                claimed.add(c.claim);
+            }
+        }
+        switch (Placement.place(container.spec, node, claimed)) {
+            case Placement.Outcome.Placed placed -> {
+                container.claim = placed.claim();
+                log.info("container {} of {} v{}: starting", container.id, container.server, container.version);
+                Thread.ofVirtual().name("launch-" + container.id).start(() -> launch(container));
+            }
+            case Placement.Outcome.Waiting waiting -> {
+                String reason = "pending: " + waiting.reason();
+                if (!reason.equals(container.reason)) {
+                    transition(container, ContainerState.STARTING, reason);
+                    log.info("container {} of {}: {}", container.id, container.server, reason);
+                }
+            }
+        }
+    }
+
+    /** Gives freed room to waiting containers, oldest first. Called with the lock held. */
+    private void placeWaiting() {
+        for (ManagedContainer container : List.copyOf(containers.values())) {
+            if (container.isWaiting() && !closed) {
+                placeOrWait(container);
+            }
+        }
+    }
+
+    private void launch(ManagedContainer container) {
         RunningContainer running;
         try {
-            Map<String, String> environment = command.environment(container.id, container.server, container.spec);
-            for (String secret : container.spec.secrets()) {
-                environment.putAll(secrets.values(secret));
-            }
-            running = runtime.launch(new ContainerLaunch(container.id, command.command(container.spec, artifact),
-                    environment, container.spec.port(), logDirectory.resolve(container.id + ".log")));
+            running = runtime.launch(launches.launch(container.id, container.server, container.spec,
+                    container.artifact, container.claim.gpus()));
         } catch (LaunchException | RuntimeException e) {
             launchFailed(container, "launch failed: " + e.getMessage());
             return;
@@ -325,6 +350,12 @@ public final class Fleet implements AutoCloseable {
             if (container == null || !container.isCapacity()) {
                 return;
             }
+            if (container.isWaiting()) {
+                stopLocked(container, reason);
+                transition(container, ContainerState.STOPPED, reason);
+                containers.remove(container.id);
+                return;
+            }
             if (container.state == ContainerState.STARTING) {
                 stopLocked(container, reason);
                 return;
@@ -411,6 +442,9 @@ public final class Fleet implements AutoCloseable {
     private void forget(ManagedContainer container) {
         if (container.running == null || container.running.whenExited().isDone()) {
             containers.remove(container.id);
+            if (container.claim != null) {
+                placeWaiting();
+            }
         }
     }
 
@@ -490,6 +524,11 @@ public final class Fleet implements AutoCloseable {
         try {
             closed = true;
             for (ManagedContainer c : List.copyOf(containers.values())) {
+                if (c.isWaiting()) {
+                    transition(c, ContainerState.STOPPED, reason);
+                    containers.remove(c.id);
+                    continue;
+                }
                 if (!c.state.isFinal() && c.state != ContainerState.STOPPING) {
                     stopLocked(c, reason);
                 }

@@ -4,6 +4,7 @@ import dev.portico.api.ContainerState;
 import dev.portico.api.ServerSpec;
 import dev.portico.control.ServerKey;
 import dev.portico.runtime.RunningContainer;
+import java.nio.file.Path;
 import java.time.Instant;
 
 /**
@@ -16,22 +17,31 @@ final class ManagedContainer {
     final ServerKey server;
     final int version;
     final ServerSpec spec;
+    final Path artifact;
     final Instant createdAt;
 
     ContainerState state = ContainerState.STARTING;
     String reason;
+    /** What it holds of the node; null while it waits for room (then it is not launched yet). */
+    Placement.Claim claim;
     /** Null until the runtime has launched it. */
     RunningContainer running;
     /** Whether the proxy may send it new requests: READY and its last health check passed. */
     boolean routable;
     int healthFailures;
 
-    ManagedContainer(String id, ServerKey server, int version, ServerSpec spec, Instant createdAt) {
+    ManagedContainer(String id, ServerKey server, int version, ServerSpec spec, Path artifact, Instant createdAt) {
         this.id = id;
         this.server = server;
         this.version = version;
         this.spec = spec;
+        this.artifact = artifact;
         this.createdAt = createdAt;
+    }
+
+    /** Recorded but not launched: waiting for room on the node. */
+    boolean isWaiting() {
+        return state == ContainerState.STARTING && claim == null;
     }
 
     /** Whether it counts as capacity: starting or serving, not on its way out. */
