@@ -8,6 +8,7 @@ import dev.portico.api.Regions;
 import dev.portico.cli.up.Platform;
 import dev.portico.control.deploy.DeployException;
 import dev.portico.control.deploy.Deployer;
+import dev.portico.runtime.Gpu;
 import dev.portico.runtime.local.Isolation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +48,14 @@ final class UpCommand implements Runnable {
     @Option(names = "--domain", defaultValue = "localhost", description = "Domain of server URLs.")
     String domain;
 
+    @Option(names = "--compute-region", description = "Compute region of this node (servers with another"
+            + " computeRegion stay pending).")
+    String computeRegion;
+
+    @Option(names = "--gpus", split = ",", paramLabel = "INDEX:MODEL",
+            description = "GPU inventory, such as 0:H100,1:H100 (default: what nvidia-smi -L lists).")
+    List<String> gpus;
+
     @Override
     public void run() {
         Path resolvedHome = Home.resolve(home);
@@ -55,7 +65,8 @@ final class UpCommand implements Runnable {
             case "none" -> Isolation.NONE;
             default -> throw new PorticoException("--isolation must be auto, namespace or none, not " + isolation);
         };
-        Platform platform = Platform.start(new Platform.Settings(resolvedHome, mode, proxyBind, apiPort, proxyPort, domain));
+        Platform platform = Platform.start(new Platform.Settings(resolvedHome, mode, proxyBind, apiPort, proxyPort,
+                domain, computeRegion, gpus == null ? null : gpus.stream().map(UpCommand::gpu).toList()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("portico: stopping containers...");
@@ -98,6 +109,14 @@ final class UpCommand implements Runnable {
         } catch (DeployException e) {
             throw new PorticoException("deploying the example failed: " + e.getMessage());
         }
+    }
+
+    private static Gpu gpu(String entry) {
+        int colon = entry.indexOf(':');
+        if (colon <= 0 || colon == entry.length() - 1) {
+            throw new IllegalArgumentException("--gpus entries are INDEX:MODEL, such as 0:H100, not " + entry);
+        }
+        return new Gpu(entry.substring(0, colon), entry.substring(colon + 1));
     }
 
     /** {@code examples/hello.jar} of the distribution, or {@code -Dportico.example.jar}. */

@@ -9,6 +9,7 @@ import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.ProxyConfig;
 import dev.portico.proxy.ProxyServer;
 import dev.portico.runtime.ContainerRuntime;
+import dev.portico.runtime.Gpu;
 import dev.portico.runtime.local.Isolation;
 import dev.portico.runtime.local.LocalRuntime;
 import dev.portico.runtime.local.LocalRuntimeConfig;
@@ -43,7 +44,13 @@ public final class Platform implements AutoCloseable {
      * @param proxyBasePort region i listens on base + i; 0 picks free ports
      */
     public record Settings(Path home, Isolation isolation, String bindHost, int apiPort,
-                           int proxyBasePort, String domain) {}
+                           int proxyBasePort, String domain, String computeRegion, List<Gpu> gpus) {
+
+        /** Settings with no compute region and the GPUs {@code nvidia-smi} finds. */
+        public Settings(Path home, Isolation isolation, String bindHost, int apiPort, int proxyBasePort, String domain) {
+            this(home, isolation, bindHost, apiPort, proxyBasePort, domain, null, null);
+        }
+    }
 
     private final FileChannel lockChannel;
     private final ContainerRuntime runtime;
@@ -69,7 +76,7 @@ public final class Platform implements AutoCloseable {
         ProxyServer proxy = null;
         try {
             runtime = LocalRuntime.create(new LocalRuntimeConfig(home.resolve("runtime"), settings.isolation(),
-                    LocalRuntimeConfig.DEFAULT_ADDRESS_POOL));
+                    LocalRuntimeConfig.DEFAULT_ADDRESS_POOL, settings.computeRegion(), settings.gpus()));
             ProxyDataPlane dataPlane = new ProxyDataPlane();
             proxy = ProxyServer.start(proxyConfig(settings), dataPlane::noReadyContainer, Authenticator.denyAll());
             dataPlane.attach(proxy);
