@@ -6,6 +6,7 @@ import dev.portico.api.ContainerInfo;
 import dev.portico.api.DeployResult;
 import dev.portico.api.ServerInfo;
 import dev.portico.cli.up.Platform;
+import dev.portico.runtime.Gpu;
 import dev.portico.runtime.local.Isolation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +28,7 @@ final class PlatformFixture implements AutoCloseable {
 
     private final Path home;
     private final Isolation isolation;
+    private final List<Gpu> gpus;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -34,18 +36,20 @@ final class PlatformFixture implements AutoCloseable {
     private Platform platform;
     private ApiClient api;
 
-    PlatformFixture(Path home, Isolation isolation) {
+    PlatformFixture(Path home, Isolation isolation, List<Gpu> gpus) {
         this.home = home;
         this.isolation = isolation;
+        this.gpus = gpus;
         start();
     }
 
     PlatformFixture(Path home) {
-        this(home, Isolation.AUTO);
+        this(home, Isolation.AUTO, List.of());
     }
 
     void start() {
-        platform = Platform.start(new Platform.Settings(home, isolation, "127.0.0.1", 0, 0, "localhost"));
+        platform = Platform.start(new Platform.Settings(home, isolation, "127.0.0.1", 0, 0, "localhost",
+                "test-region", gpus));
         api = new ApiClient(URI.create(platform.credentials().url()), platform.credentials().token());
     }
 

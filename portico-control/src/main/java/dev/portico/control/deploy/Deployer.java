@@ -5,7 +5,6 @@ import dev.portico.api.Names;
 import dev.portico.api.ServerSpec;
 import dev.portico.control.ServerKey;
 import dev.portico.control.UrlScheme;
-import dev.portico.control.fleet.ContainerFailedException;
 import dev.portico.control.fleet.ContainerView;
 import dev.portico.control.fleet.Fleet;
 import dev.portico.control.fleet.StartedContainer;
@@ -19,9 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class Deployer {
 
     private static final Logger log = LoggerFactory.getLogger(Deployer.class);
+    private static final long READY_POLL_MILLIS = 10;
 
     /** Deploy strategies. */
     public enum Strategy { ROLLING, RECREATE }
@@ -157,29 +155,38 @@ public final class Deployer {
         }
     }
 
-    private static void awaitReady(List<StartedContainer> started, List<ServerSpec> specs) {
+    /**
+     * Waits until every container of the new version is ready, failing fast on the first that
+     * fails. Containers still waiting for room on the node (a GPU, a compute region) do not hold the
+     * deploy back: they start when room frees, and the CLI shows why they wait.
+     */
+    private void awaitReady(List<StartedContainer> started, List<ServerSpec> specs) {
         int longestStartup = specs.stream().mapToInt(ServerSpec::startupTimeout).max().orElse(0);
-        // allOf alone would wait for every container before reporting a failure; fail fast instead.
-        CompletableFuture<Void> firstFailure = new CompletableFuture<>();
-        started.forEach(c -> c.ready().exceptionally(e -> {
-            firstFailure.completeExceptionally(e);
-            return null;
-        }));
-        CompletableFuture<Void> allReady = CompletableFuture.allOf(
-                started.stream().map(StartedContainer::ready).toArray(CompletableFuture[]::new));
-        try {
-            CompletableFuture.anyOf(allReady, firstFailure).get(longestStartup + 30L, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof ContainerFailedException failed) {
-                throw new DeployException("container " + failed.containerId() + ": " + failed.getMessage());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(longestStartup + 30L);
+        while (true) {
+            boolean settled = true;
+            for (StartedContainer container : started) {
+                CompletableFuture<Void> ready = container.ready();
+                if (ready.isCompletedExceptionally()) {
+                    Throwable cause = ready.exceptionNow();
+                    throw new DeployException("container " + container.id() + ": " + cause.getMessage());
+                }
+                if (!ready.isDone() && !fleet.isWaiting(container.id())) {
+                    settled = false;
+                }
             }
-            throw new DeployException("container failed: " + cause);
-        } catch (TimeoutException e) {
-            throw new DeployException("containers not ready after " + (longestStartup + 30) + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeployException("interrupted while waiting for containers");
+            if (settled) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new DeployException("containers not ready after " + (longestStartup + 30) + " s");
+            }
+            try {
+                Thread.sleep(READY_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeployException("interrupted while waiting for containers");
+            }
         }
     }
 }

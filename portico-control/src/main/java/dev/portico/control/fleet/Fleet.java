@@ -123,6 +123,17 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /** Whether a container is recorded but waiting for room on the node (not launched). */
+    public boolean isWaiting(String id) {
+        lock.lock();
+        try {
+            ManagedContainer container = containers.get(id);
+            return container != null && container.isWaiting();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * How long to wait before starting another container of a server whose containers keep
      * failing: 1 s after the first failure, doubling up to 60 s; zero once one became ready.
