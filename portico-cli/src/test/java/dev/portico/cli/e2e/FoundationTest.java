@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.portico.api.ContainerState;
 import dev.portico.api.DeployResult;
-import dev.portico.cli.PorticoException;
+import dev.portico.client.PorticoException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

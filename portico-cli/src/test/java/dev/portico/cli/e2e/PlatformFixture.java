@@ -94,10 +94,11 @@ final class PlatformFixture implements AutoCloseable {
 
     /** A GET through the us-east proxy to {@code main--APP--SERVER}. */
     HttpResponse<String> get(String app, String server, String path) {
-        return get("main--" + app + "--" + server + ".localhost", "us-east", path);
+        return getVia("main--" + app + "--" + server + ".localhost", "us-east", path);
     }
 
-    HttpResponse<String> get(String host, String region, String path) {
+    /** A GET through a region's proxy with the given {@code Host}. */
+    HttpResponse<String> getVia(String host, String region, String path) {
         int port = platform.proxyAddress(region).getPort();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Host", host)

@@ -134,8 +134,8 @@ class ResourcesTest {
         assertThat(platform.servers("eu")).singleElement().satisfies(s -> assertThat(s.url()).endsWith(
                 ":" + platform.platform().proxyAddress("eu-west").getPort()));
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                platform.get("main--eu--web.localhost", "eu-west", "/").statusCode() == 200);
-        assertThat(platform.get("main--eu--web.localhost", "us-east", "/").statusCode()).isEqualTo(421);
+                platform.getVia("main--eu--web.localhost", "eu-west", "/").statusCode() == 200);
+        assertThat(platform.getVia("main--eu--web.localhost", "us-east", "/").statusCode()).isEqualTo(421);
     }
 
     @Test

@@ -1,0 +1,89 @@
+package dev.portico.proxy.internal;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idle keep-alive connections to containers, for one event loop (confined to its thread: no locks).
+ * Connections are reused most-recently-returned first, so surplus ones age out; at most
+ * {@link #MAX_IDLE_PER_ADDRESS} per address are kept, each for at most {@link #IDLE_TIMEOUT_NANOS}.
+ */
+final class BackendPool {
+
+    static final int MAX_IDLE_PER_ADDRESS = 64;
+    /** Below the 5 s keep-alive timeout of common servers (Node.js), to rarely reuse a connection they are closing. */
+    static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(4);
+
+    /** Keyed by identity: every snapshot uses one instance per address (see {@link RoutingSnapshot#compile}). */
+    private final IdentityHashMap<InetSocketAddress, ArrayDeque<BackendHandler>> idle = new IdentityHashMap<>();
+
+    /** An open idle connection to {@code address}, or null. */
+    BackendHandler acquire(InetSocketAddress address) {
+        ArrayDeque<BackendHandler> deque = idle.get(address);
+        if (deque == null) {
+            return null;
+        }
+        BackendHandler handler;
+        while ((handler = deque.pollFirst()) != null) {
+            handler.pooled = false;
+            if (handler.channel().isActive()) {
+                return handler;
+            }
+            handler.channel().close();
+        }
+        return null;
+    }
+
+    /** Takes back a connection whose exchange completed cleanly, or closes it when the pool is full. */
+    void release(BackendHandler handler) {
+        if (!handler.channel().isActive()) {
+            handler.channel().close();
+            return;
+        }
+        ArrayDeque<BackendHandler> deque = idle.computeIfAbsent(handler.address, a -> new ArrayDeque<>());
+        if (deque.size() >= MAX_IDLE_PER_ADDRESS) {
+            handler.channel().close();
+            return;
+        }
+        handler.pooled = true;
+        handler.idleSinceNanos = System.nanoTime();
+        deque.addFirst(handler);
+    }
+
+    /** An idle connection was closed by its container. */
+    void remove(BackendHandler handler) {
+        ArrayDeque<BackendHandler> deque = idle.get(handler.address);
+        if (deque != null && deque.remove(handler) && deque.isEmpty()) {
+            idle.remove(handler.address);
+        }
+        handler.pooled = false;
+    }
+
+    /** Closes connections idle for longer than the timeout (they sit at the tail of each deque). */
+    void sweep() {
+        long now = System.nanoTime();
+        for (Iterator<ArrayDeque<BackendHandler>> it = idle.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<BackendHandler> deque = it.next();
+            BackendHandler oldest;
+            while ((oldest = deque.peekLast()) != null && now - oldest.idleSinceNanos > IDLE_TIMEOUT_NANOS) {
+                deque.pollLast();
+                oldest.pooled = false;
+                oldest.channel().close();
+            }
+            if (deque.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    int idleCount() {
+        int n = 0;
+        for (ArrayDeque<BackendHandler> deque : idle.values()) {
+            n += deque.size();
+        }
+        return n;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.portico.proxy.internal;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.Iterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Refuses requests whose framing or routing is ambiguous, then closes the connection: whatever follows
+ * such a request on the connection cannot be trusted (request smuggling).
+ *
+ * <p>The decoder ({@code HttpServerCodec}, configured strict) already fails Content-Length together
+ * with Transfer-Encoding, several Content-Length values, Transfer-Encoding on HTTP/1.0, a final coding
+ * other than chunked, bad chunk sizes, bare LF line ends and invalid header characters; this handler
+ * turns those failures into 400 (431 for a head over the size limit, 414 for a request line over it).
+ * It adds: exactly one Host on HTTP/1.1, at most one on HTTP/1.0, made of host and port characters
+ * only (a line folded into it leaves a space); no CONNECT (405: a reverse proxy does not open tunnels
+ * to arbitrary places).
+ */
+final class FramingValidator extends ChannelDuplexHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(FramingValidator.class);
+
+    private boolean refused;
+    private boolean responseStarted;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (refused) {
+            ReferenceCountUtil.release(msg); // the connection is closing; the decoder discards the rest
+            return;
+        }
+        if (msg instanceof HttpObject object) {
+            DecoderResult result = object.decoderResult();
+            if (result.isFailure()) {
+                ReferenceCountUtil.release(msg);
+                decoderFailed(ctx, object, result.cause());
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                responseStarted = false;
+                HttpResponseStatus refusal = check(request);
+                if (refusal != null) {
+                    ReferenceCountUtil.release(msg);
+                    refuse(ctx, refusal);
+                    return;
+                }
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private static HttpResponseStatus check(HttpRequest request) {
+        if (request.method() == HttpMethod.CONNECT) {
+            return HttpResponseStatus.METHOD_NOT_ALLOWED;
+        }
+        Iterator<? extends CharSequence> hosts = request.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return request.protocolVersion().equals(HttpVersion.HTTP_1_0) ? null : HttpResponseStatus.BAD_REQUEST;
+        }
+        CharSequence host = hosts.next();
+        return hosts.hasNext() || !isValidHost(host) ? HttpResponseStatus.BAD_REQUEST : null;
+    }
+
+    /** RFC 3986 host [":" port]: reg-name or IP-literal characters only (no spaces, e.g. from a folded line). */
+    static boolean isValidHost(CharSequence host) {
+        int n = host.length();
+        if (n == 0) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = host.charAt(i);
+            if (c >= 128 || (HOST_CHARS[c >>> 6] & (1L << c)) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final long[] HOST_CHARS = new long[2];
+
+    static {
+        String allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%";
+        for (int i = 0; i < allowed.length(); i++) {
+            char c = allowed.charAt(i);
+            HOST_CHARS[c >>> 6] |= 1L << c;
+        }
+    }
+
+    private void decoderFailed(ChannelHandlerContext ctx, HttpObject object, Throwable cause) {
+        log.debug("{}: malformed request: {}", ctx.channel(), cause.toString());
+        if (object instanceof HttpRequest) {
+            // A new request: the previous response is complete (PipeliningGate orders them).
+            refuse(ctx, cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongHttpLineException
+                            ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                            : HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        // Mid-body (e.g. a bad chunk size): drop the container side of the exchange first.
+        ctx.fireUserEventTriggered(ExchangeAborted.INSTANCE);
+        if (responseStarted) {
+            refused = true;
+            ctx.close(); // the client has part of a response: only closing tells it
+        } else {
+            refuse(ctx, HttpResponseStatus.BAD_REQUEST);
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status) {
+        refused = true;
+        ctx.writeAndFlush(ProxyResponses.closing(status)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpResponse response && !HttpMessages.isInterim(response)) {
+            responseStarted = true;
+        }
+        ctx.write(msg, promise);
+    }
+}

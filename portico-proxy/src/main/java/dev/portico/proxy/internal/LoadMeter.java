@@ -1,0 +1,69 @@
+package dev.portico.proxy.internal;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Time-weighted in-flight requests per server, for one event loop (confined to its thread: no locks,
+ * no atomics). Each server accumulates the integral of its in-flight count over time; a harvest returns
+ * the integrals and starts new ones.
+ */
+final class LoadMeter {
+
+    /** One server's in-flight count on this loop and the integral of it since the last harvest. */
+    static final class ServerLoad {
+        int inFlight;
+        long lastChangeNanos;
+        /** Sum of inFlight × nanoseconds. */
+        long integral;
+
+        void advance(long now) {
+            integral += inFlight * (now - lastChangeNanos);
+            lastChangeNanos = now;
+        }
+    }
+
+    private final HashMap<String, ServerLoad> loads = new HashMap<>();
+
+    /** A request for {@code serverId} was sent to a container; returns the handle to give to {@link #end}. */
+    ServerLoad begin(String serverId) {
+        long now = System.nanoTime();
+        ServerLoad load = loads.get(serverId);
+        if (load == null) {
+            load = new ServerLoad();
+            load.lastChangeNanos = now;
+            loads.put(serverId, load);
+        } else {
+            load.advance(now);
+        }
+        load.inFlight++;
+        return load;
+    }
+
+    /** That request's response completed, or its exchange failed. */
+    void end(ServerLoad load) {
+        load.advance(System.nanoTime());
+        load.inFlight--;
+    }
+
+    /** Per server, inFlight × nanoseconds since the previous harvest; resets the integrals. */
+    Map<String, Long> harvest() {
+        long now = System.nanoTime();
+        Map<String, Long> out = new HashMap<>();
+        for (Iterator<Map.Entry<String, ServerLoad>> it = loads.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, ServerLoad> e = it.next();
+            ServerLoad load = e.getValue();
+            load.advance(now);
+            if (load.integral != 0) {
+                out.put(e.getKey(), load.integral);
+            }
+            load.integral = 0;
+            if (load.inFlight == 0) {
+                // No exchange holds it (holders keep inFlight above 0): safe to forget.
+                it.remove();
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.portico.proxy.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What one event loop owns: its pool of container connections and its load integrals. Used only on
+ * that loop's thread, so neither needs a lock; a client connection and all the container connections
+ * it uses share the loop.
+ */
+final class LoopContext {
+
+    static final String BACKEND_CODEC = "codec";
+    static final String BACKEND_HANDLER = "backend";
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
+    final EventLoop loop;
+    final BackendPool pool = new BackendPool();
+    final LoadMeter load = new LoadMeter();
+    private final ProxyContext proxy;
+
+    LoopContext(EventLoop loop, ProxyContext proxy) {
+        this.loop = loop;
+        this.proxy = proxy;
+        loop.scheduleWithFixedDelay(pool::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A new connection to {@code address}, registered on this loop but not connected yet: the caller
+     * attaches itself as owner, may write (not flush), then calls {@link BackendHandler#connect()}.
+     */
+    BackendHandler newBackend(InetSocketAddress address) {
+        Channel channel = proxy.transport().socketChannelFactory().get();
+        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
+        channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
+        channel.config().setWriteBufferWaterMark(ProxyContext.WATER_MARK);
+        BackendHandler handler = new BackendHandler(this, address);
+        channel.pipeline()
+                .addLast(BACKEND_CODEC, new HttpClientCodec(proxy.responseDecoderConfig(), false, false))
+                .addLast(BACKEND_HANDLER, handler);
+        ChannelFuture registration = loop.register(channel);
+        if (registration.isDone() && !registration.isSuccess()) {
+            channel.unsafe().closeForcibly();
+        } else {
+            proxy.channels().add(channel);
+        }
+        return handler;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.portico.proxy.internal;
+
+import dev.portico.api.routing.Authenticator;
+import dev.portico.proxy.LoadSink;
+import dev.portico.proxy.ProxyConfig;
+import dev.portico.api.routing.RoutingTable;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running proxy behind {@link dev.portico.proxy.ProxyServer}. */
+public final class ProxyEngine implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyEngine.class);
+    private static final long SHUTDOWN_TIMEOUT_SECONDS = 3;
+
+    private final ProxyContext proxy;
+    private final EventLoopGroup group;
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final Object harvestLock = new Object();
+    private long lastHarvestNanos = System.nanoTime();
+    private volatile boolean closed;
+
+    private ProxyEngine(ProxyContext proxy, EventLoopGroup group) {
+        this.proxy = proxy;
+        this.group = group;
+    }
+
+    public static ProxyEngine start(ProxyConfig config, LoadSink loadSink, Authenticator authenticator) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(loadSink, "loadSink");
+        Objects.requireNonNull(authenticator, "authenticator");
+        Transport transport = Transport.detect();
+        Throwable noEpoll = Transport.epollUnavailabilityCause();
+        if (transport.name().equals("epoll")) {
+            log.info("proxy transport: epoll");
+        } else if (noEpoll == null) {
+            log.info("proxy transport: nio (set by -D{})", Transport.PROPERTY);
+        } else {
+            log.info("proxy transport: nio (epoll unavailable: {})", noEpoll.toString());
+        }
+        ProxyContext proxy = new ProxyContext(config, loadSink, authenticator, transport);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(),
+                new DefaultThreadFactory("portico-proxy", false), transport.ioHandlerFactory());
+        ProxyEngine engine = new ProxyEngine(proxy, group);
+        try {
+            for (EventExecutor executor : group) {
+                proxy.addLoop((EventLoop) executor);
+            }
+            for (Map.Entry<String, InetSocketAddress> listener : config.listeners().entrySet()) {
+                engine.bind(listener.getKey(), listener.getValue());
+            }
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
+    }
+
+    private void bind(String region, InetSocketAddress address) {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(proxy.transport().serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyContext.WATER_MARK)
+                .childHandler(new ClientInitializer(proxy, region));
+        try {
+            Channel channel = bootstrap.bind(address).syncUninterruptibly().channel();
+            listeners.put(region, channel);
+            log.info("proxy listening for region {} on {}", region, channel.localAddress());
+        } catch (Exception e) {
+            String message = "cannot listen for region " + region + " on " + address + ": " + e.getMessage();
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(message, io);
+            }
+            throw new IllegalStateException(message, e);
+        }
+    }
+
+    public InetSocketAddress address(String region) {
+        Channel channel = listeners.get(region);
+        if (channel == null) {
+            throw new IllegalArgumentException("no listener for region " + region);
+        }
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    public void update(RoutingTable table) {
+        proxy.update(Objects.requireNonNull(table, "table"));
+    }
+
+    public void authenticator(Authenticator authenticator) {
+        proxy.authenticator(Objects.requireNonNull(authenticator, "authenticator"));
+    }
+
+    public Map<String, Integer> inFlightByContainer() {
+        return proxy.counters().snapshot();
+    }
+
+    public CompletableFuture<Map<String, Double>> harvestLoad() {
+        long now;
+        long elapsed;
+        synchronized (harvestLock) {
+            now = System.nanoTime();
+            elapsed = now - lastHarvestNanos;
+            lastHarvestNanos = now;
+        }
+        proxy.counters().sweep();
+        List<CompletableFuture<Map<String, Long>>> parts = new ArrayList<>();
+        try {
+            for (LoopContext loop : proxy.loops()) {
+                parts.add(CompletableFuture.supplyAsync(loop.load::harvest, loop.loop));
+            }
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(Map.of()); // closed
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            Map<String, Double> load = new HashMap<>();
+            if (elapsed <= 0) {
+                return load;
+            }
+            for (CompletableFuture<Map<String, Long>> part : parts) {
+                part.join().forEach((server, integral) -> load.merge(server, (double) integral / elapsed, Double::sum));
+            }
+            return load;
+        });
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Channel listener : listeners.values()) {
+            listener.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        proxy.channels().close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS)) {
+            log.warn("proxy event loops did not stop within {} s", SHUTDOWN_TIMEOUT_SECONDS + 1);
+        }
+    }
+}

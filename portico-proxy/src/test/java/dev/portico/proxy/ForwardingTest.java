@@ -1,0 +1,321 @@
+package dev.portico.proxy;
+
+import static dev.portico.proxy.testing.ProxyFixture.route;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.portico.proxy.testing.ProxyFixture;
+import dev.portico.proxy.testing.RawClient;
+import dev.portico.proxy.testing.TestBackend;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Headers, keep-alive, streaming, backpressure, upgrade (DESIGN.md §3, "Forwarding"). */
+class ForwardingTest {
+
+    private static final String HOST = "main--app--hello.localhost:7080";
+    private final ProxyFixture fx = new ProxyFixture();
+    private TestBackend a;
+
+    @BeforeEach
+    void routes() throws Exception {
+        a = fx.backend("A");
+        fx.routes(route("main--app--hello", a));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        fx.close();
+    }
+
+    @Test
+    void forwardedHeadersAreSetAndHopByHopHeadersRemoved() throws Exception {
+        RawClient.Response response = fx.client().send("GET /headers HTTP/1.1\r\n"
+                + "Host: Main--App--Hello.localhost:7080\r\n"
+                + "Connection: keep-alive, X-Hop\r\n"
+                + "X-Hop: 1\r\n"
+                + "Keep-Alive: timeout=5\r\n"
+                + "TE: trailers\r\n"
+                + "Proxy-Authorization: Basic eA==\r\n"
+                + "Proxy-Connection: keep-alive\r\n"
+                + "Upgrade: h2c\r\n"
+                + "X-Forwarded-For: 10.0.0.1\r\n"
+                + "X-Forwarded-Proto: https\r\n"
+                + "X-Other: kept\r\n\r\n").read();
+        assertThat(response.status()).isEqualTo(200);
+        TestBackend.Request seen = a.requests.peek();
+        assertThat(seen.header("host")).isEqualTo("Main--App--Hello.localhost:7080");
+        assertThat(seen.header("x-forwarded-for")).isEqualTo("10.0.0.1, 127.0.0.1");
+        assertThat(seen.header("x-forwarded-proto")).isEqualTo("http");
+        assertThat(seen.header("x-forwarded-host")).isEqualTo("Main--App--Hello.localhost:7080");
+        assertThat(seen.header("x-other")).isEqualTo("kept");
+        for (String gone : new String[] {"connection", "x-hop", "keep-alive", "te", "proxy-authorization",
+                "proxy-connection", "upgrade"}) {
+            assertThat(seen.header(gone)).as(gone).isNull();
+        }
+        assertThat(seen.version()).isEqualTo("HTTP/1.1");
+    }
+
+    @Test
+    void hopByHopResponseHeadersAreRemoved() throws Exception {
+        RawClient.Response response = fx.client().get(HOST, "/hop-response", "");
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("x-kept")).isEqualTo("yes");
+        for (String gone : new String[] {"connection", "x-resp-hop", "keep-alive", "proxy-authenticate"}) {
+            assertThat(response.header(gone)).as(gone).isNull();
+        }
+    }
+
+    @Test
+    void oneClientConnectionManyRequestsOneContainerConnection() throws Exception {
+        RawClient client = fx.client();
+        for (int i = 0; i < 50; i++) {
+            assertThat(client.get(HOST, "/n" + i, "").text()).isEqualTo("A");
+        }
+        assertThat(a.connections.get()).isEqualTo(1);
+        // Pools are per event loop (2 here): later clients, one at a time, reuse at most one more.
+        for (int i = 0; i < 10; i++) {
+            try (RawClient other = new RawClient(fx.east())) {
+                assertThat(other.get(HOST, "/", "").text()).isEqualTo("A");
+            }
+        }
+        assertThat(a.connections.get()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void headRequestsHaveNoBody() throws Exception {
+        RawClient client = fx.client();
+        client.send("HEAD / HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+        RawClient.Response head = client.read(true);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.header("content-length")).isEqualTo("1");
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    @Test
+    void http10ClientsAreServedAsHttp10() throws Exception {
+        RawClient plain = fx.client();
+        plain.send("GET / HTTP/1.0\r\nHost: " + HOST + "\r\n\r\n");
+        assertThat(plain.read().text()).isEqualTo("A");
+        assertThat(plain.closedWithin(2_000)).isTrue();
+
+        RawClient keepAlive = fx.client();
+        keepAlive.send("GET / HTTP/1.0\r\nHost: " + HOST + "\r\nConnection: keep-alive\r\n\r\n");
+        RawClient.Response first = keepAlive.read();
+        assertThat(first.header("connection")).isEqualToIgnoringCase("keep-alive");
+        keepAlive.send("GET / HTTP/1.0\r\nHost: " + HOST + "\r\nConnection: keep-alive\r\n\r\n");
+        assertThat(keepAlive.read().text()).isEqualTo("A");
+
+        // A chunked response cannot go to an HTTP/1.0 client: the body is delimited by closing.
+        RawClient chunked = fx.client();
+        chunked.send("GET /chunked HTTP/1.0\r\nHost: " + HOST + "\r\nConnection: keep-alive\r\n\r\n");
+        RawClient.Response response = chunked.read();
+        assertThat(response.header("transfer-encoding")).isNull();
+        assertThat(response.text()).isEqualTo("hello world");
+    }
+
+    @Test
+    void chunkedResponsesStayChunkedForHttp11() throws Exception {
+        RawClient client = fx.client();
+        RawClient.Response response = client.get(HOST, "/chunked", "");
+        assertThat(response.header("transfer-encoding")).isEqualTo("chunked");
+        assertThat(response.text()).isEqualTo("hello world");
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    @Test
+    void pipelinedRequestsAreForwardedOneAtATimeAndAnsweredInOrder() throws Exception {
+        RawClient client = fx.client();
+        client.send("GET /hold HTTP/1.1\r\nHost: " + HOST + "\r\n\r\nGET /second HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.holding.get() == 1);
+        Thread.sleep(100);
+        assertThat(a.paths()).containsExactly("/hold");
+        a.release();
+        assertThat(client.read().text()).isEqualTo("A");
+        assertThat(client.read().text()).isEqualTo("A");
+        assertThat(a.paths()).containsExactly("/hold", "/second");
+    }
+
+    @Test
+    void expectContinueIsRelayed() throws Exception {
+        RawClient client = fx.client();
+        client.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        // The test backend does not send 100 itself: the client sends the body after a short wait, as curl does.
+        Thread.sleep(50);
+        client.send("hello");
+        RawClient.Response response = client.read();
+        assertThat(response.text()).isEqualTo("5");
+    }
+
+    @Test
+    void a50MbUploadIsStreamedNotAggregated() throws Exception {
+        long size = 50L * 1024 * 1024;
+        RawClient client = fx.client();
+        client.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + size + "\r\n\r\n");
+        AtomicLong clientFinished = new AtomicLong();
+        CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+            try {
+                byte[] block = new byte[64 * 1024];
+                Arrays.fill(block, (byte) 'x');
+                for (long sent = 0; sent < size; sent += block.length) {
+                    client.out.write(block);
+                }
+                client.out.flush();
+                clientFinished.set(System.nanoTime());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        RawClient.Response response = client.read();
+        sender.join();
+        assertThat(response.text()).isEqualTo(Long.toString(size));
+        assertThat(a.firstUploadByteNanos).isPositive().isLessThan(clientFinished.get());
+    }
+
+    @Test
+    void a50MbDownloadIsStreamedNotAggregated() throws Exception {
+        long size = 50L * 1024 * 1024;
+        RawClient client = fx.client();
+        client.send("GET /download?bytes=" + size + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+        readHead(client.in);
+        long firstByte = 0;
+        long received = 0;
+        byte[] buf = new byte[64 * 1024];
+        while (received < size) {
+            int r = client.in.read(buf, 0, (int) Math.min(buf.length, size - received));
+            assertThat(r).isPositive();
+            if (received == 0) {
+                firstByte = System.nanoTime();
+            }
+            received += r;
+        }
+        assertThat(received).isEqualTo(size);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.downloadFinishedNanos != 0);
+        assertThat(firstByte).isLessThan(a.downloadFinishedNanos);
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    @Test
+    void bodiesStreamBothWaysAtOnce() throws Exception {
+        RawClient client = fx.client();
+        client.send("POST /echo HTTP/1.1\r\nHost: " + HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+        client.send("5\r\nfirst\r\n");
+        readHead(client.in);
+        // The echo of the first chunk comes back before the second is even sent.
+        assertThat(readChunk(client.in)).isEqualTo("first");
+        client.send("6\r\nsecond\r\n");
+        assertThat(readChunk(client.in)).isEqualTo("second");
+        client.send("0\r\n\r\n");
+        assertThat(readChunk(client.in)).isEmpty();
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    @Test
+    void aSlowClientMakesTheProxyStopReadingTheContainer() throws Exception {
+        long size = 200L * 1024 * 1024;
+        RawClient client = fx.client();
+        client.socket().setReceiveBufferSize(64 * 1024);
+        client.send("GET /download?bytes=" + size + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+        readHead(client.in);
+        // Stop reading: what the container managed to write levels off far below the size.
+        long previous = -1;
+        long written = a.downloadWritten.get();
+        for (int i = 0; i < 50 && written != previous; i++) {
+            Thread.sleep(200);
+            previous = written;
+            written = a.downloadWritten.get();
+        }
+        assertThat(written).isEqualTo(previous).isLessThan(size / 4);
+        // Reading again, everything arrives.
+        long received = 0;
+        byte[] buf = new byte[256 * 1024];
+        while (received < size) {
+            int r = client.in.read(buf, 0, (int) Math.min(buf.length, size - received));
+            assertThat(r).isPositive();
+            received += r;
+        }
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    @Test
+    void upgradeTunnelsRawBytesBothWays() throws Exception {
+        RawClient client = fx.client();
+        client.send("GET /upgrade HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+        RawClient.Response switched = client.read();
+        assertThat(switched.status()).isEqualTo(101);
+        assertThat(switched.header("upgrade")).isEqualTo("echo");
+        assertThat(switched.header("connection")).isEqualToIgnoringCase("upgrade");
+        TestBackend.Request seen = a.requests.peek();
+        assertThat(seen.header("upgrade")).isEqualTo("echo");
+        assertThat(seen.header("connection")).isEqualToIgnoringCase("upgrade");
+
+        client.send("ping-1");
+        assertThat(new String(client.in.readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("ping-1");
+        byte[] big = new byte[4 * 1024 * 1024];
+        Arrays.fill(big, (byte) 'z');
+        CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+            try {
+                client.out.write(big);
+                client.out.flush();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertThat(client.in.readNBytes(big.length)).isEqualTo(big);
+        sender.join();
+        assertThat(fx.proxy.inFlightByContainer()).containsEntry("A", 1);
+        client.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.inFlightByContainer().isEmpty());
+    }
+
+    @Test
+    void aClientLeavingMidRequestClosesTheContainerConnection() throws Exception {
+        RawClient client = fx.client();
+        client.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 1000000\r\n\r\n");
+        client.out.write(new byte[100_000]);
+        client.out.flush();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.inFlightByContainer().containsKey("A"));
+        client.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.inFlightByContainer().isEmpty());
+        // The container connection was dropped, not pooled: the next request opens a new one.
+        assertThat(fx.client().get(HOST, "/", "").text()).isEqualTo("A");
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
+
+    static void readHead(InputStream in) throws Exception {
+        String line;
+        String status = null;
+        while (!(line = readLine(in)).isEmpty()) {
+            if (status == null) {
+                status = line;
+            }
+        }
+        assertThat(status).startsWith("HTTP/1.1 200");
+    }
+
+    static String readChunk(InputStream in) throws Exception {
+        int size = Integer.parseInt(readLine(in).trim(), 16);
+        String chunk = new String(in.readNBytes(size), StandardCharsets.US_ASCII);
+        assertThat(readLine(in)).isEmpty();
+        return chunk;
+    }
+
+    private static String readLine(InputStream in) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        int b;
+        while ((b = in.read()) != '\n') {
+            assertThat(b).isNotNegative();
+            if (b != '\r') {
+                sb.append((char) b);
+            }
+        }
+        return sb.toString();
+    }
+}
