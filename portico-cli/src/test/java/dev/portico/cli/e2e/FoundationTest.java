@@ -171,6 +171,37 @@ class FoundationTest {
     }
 
     @Test
+    void versionThatCannotBecomeReadyLeavesThePreviousOneServing() {
+        platform.deploy("safe", jar("safe1", "unauthenticated = true, minContainers = 1"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("safe", "web", "/").statusCode() == 200);
+        String mute = """
+                package test;
+                import dev.portico.Enter;
+                import dev.portico.Server;
+                @Server(name = "web", unauthenticated = true, minContainers = 1, startupTimeout = 2)
+                public class Mute {
+                    @Enter
+                    void start() {
+                    }
+                }
+                """;
+
+        assertThatThrownBy(() -> platform.deploy("safe", TestJars.build(dir, "safe2", Map.of("test.Mute", mute))))
+                .isInstanceOf(PorticoException.class)
+                .hasMessageContaining("version 2 of safe failed")
+                .hasMessageContaining("startup timeout of 2 s")
+                .hasMessageContaining("version 1 keeps serving");
+        assertThat(platform.get("safe", "web", "/").statusCode()).isEqualTo(200);
+        assertThat(platform.api().get("/v1/apps", Map.of(),
+                new com.fasterxml.jackson.core.type.TypeReference<List<dev.portico.api.AppInfo>>() {}))
+                .singleElement().satisfies(app -> {
+                    assertThat(app.activeVersion()).isEqualTo(1);
+                    assertThat(app.versions().get(1).status()).isEqualTo("FAILED");
+                    assertThat(app.versions().get(1).reason()).contains("startup timeout");
+                });
+    }
+
+    @Test
     void restartKeepsAppsAndVersionsAndLeavesNoProcessOfThePreviousRun() {
         platform.deploy("keep", jar("keep1", "unauthenticated = true, minContainers = 1"));
         platform.deploy("keep", jar("keep2", "unauthenticated = true, minContainers = 1, env = {\"GREETING=v2\"}"));

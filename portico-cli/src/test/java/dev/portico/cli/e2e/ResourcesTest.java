@@ -63,10 +63,11 @@ class ResourcesTest {
 
     @Test
     void containerOverItsMemoryLimitFailsWithOutOfMemoryAndIsReplaced() {
-        String hog = server("Hog", "unauthenticated = true, minContainers = 1, memoryLimit = 128",
+        String hog = server("Hog", "unauthenticated = true, memoryLimit = 128",
                 "new ProcessBuilder(\"python3\", \"-c\", \"import time; b = bytearray(400 * 1024 * 1024); time.sleep(60)\")"
                         + ".inheritIO().start();");
         platform.deploy("hog", TestJars.build(dir, "hog", Map.of("test.Hog", hog)));
+        assertThat(platform.get("hog", "hog", "/").statusCode()).isEqualTo(503);
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(platform.containers("hog"))
                 .filteredOn(c -> c.state() == ContainerState.FAILED)

@@ -99,7 +99,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) {
-        try (exchange) {
+        // Closed last: an error answer is written in the catch blocks, on the still open exchange.
+        try {
             if (!authorized(exchange)) {
                 error(exchange, 401, "missing or wrong admin credential (see $PORTICO_HOME/credentials)");
                 return;
@@ -124,6 +125,8 @@ public final class ApiServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("API failure on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
             error(exchange, 500, "internal error: " + e);
+        } finally {
+            exchange.close();
         }
     }
 

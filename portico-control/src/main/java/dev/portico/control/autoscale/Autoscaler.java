@@ -35,9 +35,16 @@ public final class Autoscaler {
         add(key, new Sample(now, Math.max(1, AutoscalerPolicy.wanted(0, settings))), settings, now);
     }
 
-    public synchronized Decision decide(ServerKey key, AutoscalerSettings settings, int current, Instant now) {
-        Decision decision = AutoscalerPolicy.decide(settings, history.getOrDefault(key, new ArrayDeque<>()), current, now);
+    /**
+     * Decides a server's desired count from its history and its previous decision.
+     *
+     * @param live containers that count as capacity now: the starting point before any decision
+     */
+    public synchronized Decision decide(ServerKey key, AutoscalerSettings settings, int live, Instant now) {
         Status previous = status.get(key);
+        int previousDesired = previous == null || previous.decision() == null ? live : previous.decision().desired();
+        Decision decision = AutoscalerPolicy.decide(settings, history.getOrDefault(key, new ArrayDeque<>()),
+                previousDesired, now);
         status.put(key, new Status(previous == null ? 0 : previous.load(), decision));
         return decision;
     }

@@ -16,10 +16,12 @@ import java.util.Collection;
  *   wanted = clamp(load &gt; 0 ? raw + buffer : raw, min, max)
  *   up     = smallest wanted over the last scaleupWindow (latest wanted when no window)
  *   down   = largest wanted over the last scaledownWindow
- *   desired = up when up &gt; current; down when down &lt; current; current otherwise
+ *   desired = up when up &gt; previous; down when down &lt; previous; previous otherwise
  * </pre>
  *
- * Zero-to-one never waits for the scale-up window: with no container and demand, at least one.
+ * {@code previous} is the last desired count, not the number of live containers: a container that
+ * fails is replaced, since the count it belonged to still stands. Zero-to-one never waits for the
+ * scale-up window: from zero, any demand in the scale-down window gives at least one.
  */
 public final class AutoscalerPolicy {
 
@@ -47,9 +49,9 @@ public final class AutoscalerPolicy {
      * Decides the desired count.
      *
      * @param history samples, any order; those older than both windows are ignored
-     * @param current containers that count as capacity (starting and ready, not draining)
+     * @param previous the previous desired count (the live count when there was none)
      */
-    public static Decision decide(AutoscalerSettings settings, Collection<Sample> history, int current, Instant now) {
+    public static Decision decide(AutoscalerSettings settings, Collection<Sample> history, int previous, Instant now) {
         Sample latest = null;
         for (Sample sample : history) {
             if (latest == null || sample.at().isAfter(latest.at())) {
@@ -57,8 +59,8 @@ public final class AutoscalerPolicy {
             }
         }
         if (latest == null) {
-            int bounded = clamp(current, settings);
-            return new Decision(bounded, bounded == current ? "no load seen yet" : "clamped to min/max");
+            int bounded = clamp(previous, settings);
+            return new Decision(bounded, bounded == previous ? "no load seen yet" : "clamped to min/max");
         }
         Instant upFrom = now.minus(Duration.ofSeconds(settings.scaleupWindow()));
         Instant downFrom = now.minus(Duration.ofSeconds(settings.scaledownWindow()));
@@ -82,22 +84,22 @@ public final class AutoscalerPolicy {
             up = latest.wanted();
         } else if (!sampledUp || oldest.isAfter(upFrom)) {
             // The history does not cover the whole window yet: demand has not been sustained for it.
-            up = Math.min(up, current);
+            up = Math.min(up, previous);
         }
-        if (current == 0 && latest.wanted() > 0 && up < 1) {
+        if (previous == 0 && down > 0 && up < 1) {
             return new Decision(1, "cold start: demand with no container");
         }
-        if (up > current) {
+        if (up > previous) {
             String why = settings.scaleupWindow() == 0 ? "scale up: load wants " + up
                     : "scale up: load has wanted at least " + up + " for " + settings.scaleupWindow() + " s";
             return new Decision(clamp(up, settings), why);
         }
-        if (down < current) {
+        if (down < previous) {
             return new Decision(clamp(down, settings),
                     "scale down: at most " + down + " wanted over the last " + settings.scaledownWindow() + " s");
         }
-        int bounded = clamp(current, settings);
-        return new Decision(bounded, bounded == current ? "steady" : "clamped to min/max");
+        int bounded = clamp(previous, settings);
+        return new Decision(bounded, bounded == previous ? "steady" : "clamped to min/max");
     }
 
     private static int clamp(long wanted, AutoscalerSettings settings) {

@@ -326,7 +326,7 @@ public final class Fleet implements AutoCloseable {
     private void onNotReady(ManagedContainer container, Throwable error) {
         String reason = switch (error) {
             case StartupTimeoutException e -> e.getMessage();
-            case ContainerExitedException e -> e.getMessage();
+            case ContainerExitedException e -> e.exit().outOfMemory() ? e.exit().describe() : e.getMessage();
             default -> "readiness check failed: " + error;
         };
         fail(container, reason);

@@ -114,9 +114,28 @@ class AutoscalerPolicyTest {
     }
 
     @Test
-    void noHistoryKeepsTheCurrentCountWithinBounds() {
+    void noHistoryKeepsTheLiveCountWithinBounds() {
+        assertThat(new Autoscaler().decide(KEY, settings(1, 1, 3, 0, 0, 60), 0, T0).desired()).isEqualTo(1);
+        assertThat(new Autoscaler().decide(KEY, settings(1, 1, 3, 0, 0, 60), 7, T0).desired()).isEqualTo(3);
+    }
+
+    @Test
+    void aFailedContainerDoesNotLowerTheDesiredCount() {
+        AutoscalerSettings settings = settings(1, 0, -1, 0, 0, 60);
         Autoscaler autoscaler = new Autoscaler();
-        assertThat(autoscaler.decide(KEY, settings(1, 1, 3, 0, 0, 60), 0, T0).desired()).isEqualTo(1);
-        assertThat(autoscaler.decide(KEY, settings(1, 1, 3, 0, 0, 60), 7, T0).desired()).isEqualTo(3);
+        autoscaler.record(KEY, 2, settings, T0);
+        assertThat(autoscaler.decide(KEY, settings, 0, T0).desired()).isEqualTo(2);
+        autoscaler.record(KEY, 0, settings, T0.plusSeconds(1));
+        assertThat(autoscaler.decide(KEY, settings, 1, T0.plusSeconds(1)).desired())
+                .as("one of the two failed: still two wanted").isEqualTo(2);
+    }
+
+    @Test
+    void coldStartSurvivesALaterIdleTick() {
+        AutoscalerSettings settings = settings(0, 0, -1, 0, 0, 60);
+        Autoscaler autoscaler = new Autoscaler();
+        autoscaler.coldStart(KEY, settings, T0);
+        autoscaler.record(KEY, 0, settings, T0.plusMillis(500));
+        assertThat(autoscaler.decide(KEY, settings, 0, T0.plusMillis(600)).desired()).isEqualTo(1);
     }
 }
