@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Autoscaler reaction to a load step, against a real `portico up`.
+
+Deploys the bundled example, sets targetConcurrency = 1 and minContainers = 1 with
+`portico server autoscaler`, then opens 4 requests that stay in flight (GET /dev/zero, never read,
+so the proxy's backpressure keeps them open). For each new container it reports, from the store's
+own container events:
+  reaction   = container recorded - load step   (what the autoscaler adds; goal: < 1 tick + 50 ms)
+  start-up   = container ready - container recorded (launch + the process's own start-up)
+
+Usage: bench/scale-up.py   (uses its own PORTICO_HOME and free ports)
+"""
+import os, re, signal, socket, sqlite3, statistics, subprocess, sys, tempfile, time, shutil
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOAD = 4
+
+
+def main():
+    home = tempfile.mkdtemp(prefix="portico-scale-")
+    env = dict(os.environ, PORTICO_HOME=home)
+    up = subprocess.Popen([f"{ROOT}/portico", "up", "--home", home, "--api-port", "0", "--proxy-port", "0", "--example"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = None
+    for line in up.stdout:
+        m = re.search(r"Try: curl (http://\S+)/", line)
+        if m:
+            url = m.group(1)
+        if "Press Ctrl-C" in line:
+            break
+    if url is None:
+        sys.exit("portico up did not start")
+    port = int(url.rsplit(":", 1)[1])
+    host = url.split("//")[1].rsplit(":", 1)[0]
+    db = sqlite3.connect(f"{home}/state.db")
+    sockets = []
+    try:
+        subprocess.run([f"{ROOT}/portico", "server", "autoscaler", "hello", "hello", "--target-concurrency", "1",
+                        "--min-containers", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
+        while ready_count(db) < 1:
+            time.sleep(0.05)
+        time.sleep(3)
+        step = time.time()
+        for _ in range(LOAD):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(f"GET /dev/zero HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            sockets.append(s)
+        deadline = time.time() + 30
+        while ready_count(db) < LOAD and time.time() < deadline:
+            time.sleep(0.05)
+        rows = db.execute("""
+            SELECT c.id, c.created_at, MIN(e.at) FROM containers c JOIN container_events e
+              ON e.container_id = c.id AND e.state = 'READY'
+             WHERE c.created_at >= ? GROUP BY c.id ORDER BY c.created_at""", (int(step * 1000),)).fetchall()
+    finally:
+        for s in sockets:
+            s.close()
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+    if not rows:
+        sys.exit("no container started after the load step")
+    print(f"load step of {LOAD} in-flight requests, targetConcurrency 1: {len(rows)} new containers")
+    print(f"{'container':16} {'reaction ms':>12} {'start-up ms':>12}")
+    for cid, created, ready in rows:
+        print(f"{cid:16} {created - step * 1000:12.0f} {ready - created:12.0f}")
+    reactions = [created - step * 1000 for _, created, _ in rows]
+    print(f"reaction: first {min(reactions):.0f} ms, median {statistics.median(reactions):.0f} ms,"
+          f" last {max(reactions):.0f} ms (tick: 1000 ms)")
+
+
+def ready_count(db):
+    return db.execute("SELECT COUNT(*) FROM containers WHERE state = 'READY'").fetchone()[0]
+
+
+if __name__ == "__main__":
+    main()
