@@ -86,9 +86,11 @@ public final class Platform implements AutoCloseable {
             }
             UrlScheme urls = new UrlScheme(settings.domain(), ports);
             String token = Credentials.existingOrNewToken(home);
+            ContainerCommand containerCommand = containerCommand();
+            Thread.ofVirtual().name("aot-training").start(() -> containerCommand.trainAotCache(home.resolve("cache")));
             ControlPlane control = ControlPlane.start(new ControlPlane.Config(home,
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.apiPort()), token,
-                    containerCommand(), urls, Clock.systemUTC()), runtime, dataPlane);
+                    containerCommand, urls, Clock.systemUTC()), runtime, dataPlane);
             dataPlane.attach(control);
             proxy.authenticator(control.tokens());
             Credentials credentials = new Credentials("http://127.0.0.1:" + control.apiAddress().getPort(), token);
@@ -158,7 +160,7 @@ public final class Platform implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("cannot tell this JVM's java launcher")));
         try {
             Path sdk = Path.of(dev.portico.Server.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return new ContainerCommand(java, sdk, List.of());
+            return new ContainerCommand(java, sdk);
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the SDK", e);
         }

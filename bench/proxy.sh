@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Proxy throughput and latency on loopback, measured with wrk, in one run so that ratios compare like
+# with like (MACHINE-NOTES.md, "Load testing and baselines"):
+#   direct   wrk -> backend (a 1-worker nginx answering "hello world!\n" from memory)
+#   nginx    wrk -> nginx reverse proxy (1 worker, keep-alive upstream pool) -> backend
+#   haproxy  wrk -> HAProxy (1 thread, http-reuse always) -> backend
+#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop) -> backend
+# All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
+# Portico's JVM gets WARMUP seconds of load first. Then, for 64 connections and for 1 connection,
+# ROUNDS rounds of DURATION seconds per target, targets alternating (the order rotates each round);
+# the median of the rounds is reported, with each round's req/s to show the noise.
+#
+# Usage: bench/proxy.sh
+# Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_WARMUP (s, 30),
+#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
+#   e.g. -XX:StartFlightRecording=filename=/tmp/proxy.jfr), BENCH_KEEP=1 keeps the temporary directory.
+# Installs nginx, haproxy and wrk with apt-get when missing; builds portico-bench when it is not built.
+# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 5 minutes.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODULE="$ROOT/portico-bench/target"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+DURATION="${BENCH_DURATION:-10}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+WARMUP="${BENCH_WARMUP:-30}"
+SERVER_CPU="${BENCH_SERVER_CPU:-0}"
+CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
+TARGETS=(direct nginx haproxy portico)
+PIDS=()
+
+log() { echo "[proxy.sh] $*" >&2; }
+
+# ---- tools ---------------------------------------------------------------------------------------
+
+missing=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+command -v wrk >/dev/null || missing+=(wrk)
+command -v taskset >/dev/null || missing+=(util-linux)
+command -v ss >/dev/null || missing+=(iproute2)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    packages=("${missing[@]}")
+    if [[ " ${missing[*]} " == *" nginx "* ]] && apt-cache show nginx-light >/dev/null 2>&1; then
+        packages=("${packages[@]/#nginx/nginx-light}")
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
+
+# ---- Portico's proxy: build when needed, run from a private copy (others may rebuild jars meanwhile)
+
+classpath_ok() {
+    [[ -f "$MODULE/classes/dev/portico/bench/BenchProxy.class" && -f "$MODULE/classpath.txt" ]] || return 1
+    local entry
+    while IFS= read -r entry; do [[ -e "$entry" ]] || return 1; done < <(tr ':' '\n' < "$MODULE/classpath.txt")
+}
+if ! classpath_ok; then
+    log "building portico-bench ..."
+    (cd "$ROOT" && ./mvnw -q -DskipTests install)
+fi
+
+TMP="$(mktemp -d -t portico-proxy-bench.XXXXXX)"
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$TMP/lib"
+cp -r "$MODULE/classes" "$TMP/classes"
+CP="$TMP/classes"
+while IFS= read -r entry; do
+    cp "$entry" "$TMP/lib/"
+    CP="$CP:$TMP/lib/$(basename "$entry")"
+done < <(tr ':' '\n' < "$MODULE/classpath.txt")
+
+# ---- ports ---------------------------------------------------------------------------------------
+
+CHOSEN=" "
+free_port() {
+    local port
+    for _ in $(seq 200); do
+        port=$((20000 + RANDOM % 12000)) # below the ephemeral range
+        if [[ "$CHOSEN" != *" $port "* ]] && [[ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]]; then
+            CHOSEN="$CHOSEN$port "
+            echo "$port"
+            return
+        fi
+    done
+    log "no free port found"
+    exit 1
+}
+declare -A PORT
+for t in "${TARGETS[@]}"; do PORT[$t]="$(free_port)"; done
+
+# ---- servers -------------------------------------------------------------------------------------
+
+nginx_conf() { # name, server block
+    cat > "$TMP/$1.conf" <<EOF
+master_process off;
+daemon off;
+worker_processes 1;
+pid $TMP/$1.pid;
+error_log $TMP/$1.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/$1-body;
+    proxy_temp_path $TMP/$1-proxy;
+    fastcgi_temp_path $TMP/$1-fastcgi;
+    uwsgi_temp_path $TMP/$1-uwsgi;
+    scgi_temp_path $TMP/$1-scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+$2
+}
+EOF
+}
+
+nginx_conf backend "
+    server {
+        listen 127.0.0.1:${PORT[direct]} backlog=4096;
+        default_type text/plain;
+        location / { return 200 \"hello world!\\n\"; }
+    }"
+nginx_conf nginx "
+    upstream backend {
+        server 127.0.0.1:${PORT[direct]};
+        keepalive 128;
+        keepalive_requests 100000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+            proxy_set_header Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-Host \$http_host;
+        }
+    }"
+cat > "$TMP/haproxy.cfg" <<EOF
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+frontend portico_bench
+    bind 127.0.0.1:${PORT[haproxy]}
+    default_backend backend
+backend backend
+    http-reuse always
+    option forwardfor
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    server backend 127.0.0.1:${PORT[direct]} maxconn 1000
+EOF
+
+start() { # name, command...
+    local name="$1"
+    shift
+    taskset -c "$SERVER_CPU" "$@" > "$TMP/$name.out" 2>&1 &
+    PIDS+=("$!")
+}
+
+start backend "$NGINX" -p "$TMP" -c "$TMP/backend.conf" -e "$TMP/backend.log"
+start nginx "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx.log"
+start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
+# One event loop; Netty's leak detector off (it samples buffers outside tests otherwise); ParallelGC
+# with a fixed heap and a large young generation: few, short collections, no concurrent GC threads.
+# shellcheck disable=SC2086
+start portico "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch \
+    -Dio.netty.leakDetection.level=disabled ${PORTICO_JAVA_OPTS:-} \
+    -cp "$CP" dev.portico.bench.BenchProxy "${PORT[portico]}" "${PORT[direct]}" 1
+
+url() { echo "http://127.0.0.1:${PORT[$1]}/"; }
+
+for t in "${TARGETS[@]}"; do
+    ok=0
+    for _ in $(seq 150); do
+        if [[ "$(curl -s --max-time 1 -H 'Host: bench.localhost' "$(url "$t")" 2>/dev/null)" == "hello world!" ]]; then
+            ok=1
+            break
+        fi
+        sleep 0.1
+    done
+    if ((!ok)); then
+        log "$t does not answer on port ${PORT[$t]}; its output:"
+        tail -n 20 "$TMP"/*.out "$TMP"/*.log 2>/dev/null >&2 || true
+        exit 1
+    fi
+done
+log "ports: direct ${PORT[direct]}, nginx ${PORT[nginx]}, haproxy ${PORT[haproxy]}, portico ${PORT[portico]}"
+
+# ---- load ----------------------------------------------------------------------------------------
+
+RESULTS="$TMP/results.tsv"
+: > "$RESULTS"
+
+to_ms() { # wrk latency (e.g. 51.00us, 1.20ms, 1.01s) in ms
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.4f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.4f", v }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.4f", v * 60000 }
+        else { sub(/s$/, "", v); printf "%.4f", v * 1000 } }'
+}
+
+# run TARGET CONNECTIONS SECONDS [SHAPE ROUND]: records a line in $RESULTS when SHAPE is given
+run() {
+    local target="$1" connections="$2" seconds="$3" out
+    out="$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
+        -H 'Host: bench.localhost' "$(url "$target")")"
+    if grep -qE 'Non-2xx|Socket errors' <<< "$out"; then
+        log "$target, $connections connection(s): $(grep -E 'Non-2xx|Socket errors' <<< "$out" | tr -s ' ')"
+    fi
+    if [[ $# -ge 5 ]]; then
+        local rps p50 p99
+        rps="$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")"
+        p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<< "$out")")"
+        p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<< "$out")")"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$4" "$target" "$5" "$rps" "$p50" "$p99" >> "$RESULTS"
+        log "$(printf '%-3s conn  round %s  %-8s %10.0f req/s  p50 %.3f ms  p99 %.3f ms' \
+            "$connections" "$5" "$target" "$rps" "$p50" "$p99")"
+    fi
+}
+
+log "warm-up: ${WARMUP} s on Portico's proxy (JIT), 2 s on each of the others"
+run portico 64 "$WARMUP"
+for t in direct nginx haproxy; do run "$t" 64 2; done
+run portico 1 3
+
+started=$SECONDS
+for connections in 64 1; do
+    for round in $(seq "$ROUNDS"); do
+        for i in "${!TARGETS[@]}"; do
+            t="${TARGETS[$(((i + round - 1) % ${#TARGETS[@]}))]}"
+            run "$t" "$connections" "$DURATION" "$connections" "$round"
+        done
+    done
+done
+log "measured for $((SECONDS - started)) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- report --------------------------------------------------------------------------------------
+
+cpus="$(nproc)"
+echo
+echo "Loopback, fixed 13-byte response; servers on CPU $SERVER_CPU, wrk (1 thread) on CPU $CLIENT_CPU; $cpus CPUs."
+echo "Median of $ROUNDS rounds x ${DURATION} s per target (req/s of each round in brackets)."
+awk -F'\t' -v targets="${TARGETS[*]}" '
+    function median(list,   a, n, i, j, x) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { key = $1 SUBSEP $2; rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; shapes[$1] = 1 }
+    END {
+        nt = split(targets, t, " ")
+        for (c = 64; c >= 1; c -= 63) {
+            if (!(c in shapes)) continue
+            printf "\n%d connection%s\n", c, c == 1 ? "" : "s"
+            printf "  %-8s %10s %9s %9s   %s\n", "target", "req/s", "p50 ms", "p99 ms", "rounds (req/s)"
+            for (i = 1; i <= nt; i++) {
+                k = c SUBSEP t[i]
+                R[t[i]] = median(rps[k]); P50[t[i]] = median(p50[k]); P99[t[i]] = median(p99[k])
+                rounds = ""
+                n = split(rps[k], a, " ")
+                for (j = 1; j <= n; j++) rounds = rounds sprintf("%s%.0f", j > 1 ? ", " : "", a[j])
+                printf "  %-8s %10.0f %9.3f %9.3f   [%s]\n", t[i], R[t[i]], P50[t[i]], P99[t[i]], rounds
+            }
+            printf "  throughput  portico/nginx %.2f   portico/haproxy %.2f   nginx/direct %.2f\n",
+                R["portico"] / R["nginx"], R["portico"] / R["haproxy"], R["nginx"] / R["direct"]
+            printf "  added p50   portico %+.0f us   nginx %+.0f us   haproxy %+.0f us   (target p50 - direct p50)\n",
+                (P50["portico"] - P50["direct"]) * 1000, (P50["nginx"] - P50["direct"]) * 1000,
+                (P50["haproxy"] - P50["direct"]) * 1000
+        }
+    }' "$RESULTS"
