@@ -41,6 +41,12 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
+def pss_kib(pid):
+    """Proportional set size: shared pages (the JDK, the AOT cache) split among their users."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return int(re.search(r"^Pss:\s+(\d+)", f.read(), re.M).group(1))
+
+
 def main():
     home = tempfile.mkdtemp(prefix="portico-bench-")
     up = subprocess.Popen([f"{ROOT}/portico", "up", "--home", home, "--api-port", "0", "--proxy-port", "0", "--example"],
@@ -75,10 +81,12 @@ def main():
         entrypoints = [int(p.split("/")[2]) for p in glob.glob("/proc/[0-9]*/cmdline")
                        if is_entrypoint(open(p, "rb").read().split(b"\0"))]
         entry_rss = statistics.median(rss_kib(p) for p in entrypoints) if entrypoints else float("nan")
+        entry_pss = statistics.median(pss_kib(p) for p in entrypoints) if entrypoints else float("nan")
         # The exact command the platform ran, to run it again by hand.
         command = open(f"/proc/{entrypoints[0]}/cmdline", "rb").read().decode().rstrip("\0").split("\0")
         # Measured while the (idle) platform still runs: the command needs its artifact in the home.
         own = [own_startup(command) for _ in range(N)]
+        entry = [entrypoint_time(command) for _ in range(N)]
     finally:
         up.send_signal(signal.SIGTERM)
         up.wait(timeout=60)
@@ -88,9 +96,21 @@ def main():
     print(f"cold start, first 503 -> first 200:   {ms(cold):7.1f} ms (median of {N})")
     print(f"process's own start-up (by hand):      {ms(own):7.1f} ms")
     print(f"platform overhead (difference):        {ms(cold) - ms(own):7.1f} ms")
+    print(f"entrypoint JVM, exec -> @Enter done:   {ms(entry):7.1f} ms (training class: starts `true`, exits)")
     print(f"portico deploy wall time:              {ms(deploys):7.1f} ms (CLI JVM start included)")
     print(f"idle portico up RSS:                   {up_rss / 1024:7.1f} MiB")
-    print(f"entrypoint JVM RSS per container:      {entry_rss / 1024:7.1f} MiB ({len(entrypoints)} containers)")
+    print(f"entrypoint JVM RSS per container:      {entry_rss / 1024:7.1f} MiB ({len(entrypoints)} containers;"
+          f" PSS {entry_pss / 1024:.1f} MiB)")
+
+
+def entrypoint_time(command):
+    """The container's JVM with the SDK's AOT training class: start, run an @Enter that spawns `true`, exit."""
+    java_and_options = command[:command.index("-cp")]
+    sdk = command[command.index("-cp") + 1].split(":")[0]
+    t0 = time.perf_counter()
+    subprocess.run(java_and_options + ["-cp", sdk, "dev.portico.internal.ContainerMain",
+                                       "dev.portico.internal.AotTraining"], check=True)
+    return time.perf_counter() - t0
 
 
 def own_startup(command):
