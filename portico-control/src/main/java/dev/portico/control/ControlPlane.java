@@ -25,6 +25,8 @@ import dev.portico.control.store.VersionRecord;
 import dev.portico.control.secrets.SecretVault;
 import dev.portico.control.tenancy.TokenRegistry;
 import dev.portico.runtime.ContainerRuntime;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -59,9 +61,10 @@ public final class ControlPlane implements AutoCloseable {
      * @param home state directory: {@code state.db}, {@code artifacts/}, {@code logs/}
      * @param api where the API listens (loopback only; port 0 picks one)
      * @param adminToken the credential API clients present
+     * @param metrics where the platform's meters live (the proxy's too, in one JVM); served at /metrics
      */
     public record Config(Path home, InetSocketAddress api, String adminToken, ContainerCommand containerCommand,
-                         UrlScheme urls, Clock clock) {}
+                         UrlScheme urls, Clock clock, PrometheusMeterRegistry metrics) {}
 
     private final Store store;
     private final Fleet fleet;
@@ -112,11 +115,19 @@ public final class ControlPlane implements AutoCloseable {
         TokenRegistry tokens = new TokenRegistry(store);
         ControlPlane control = new ControlPlane(store, fleet, reconciler, deployer, catalog,
                 new LogStreamer(store, logDirectory), tokens, secrets, volumes);
+        for (ContainerState state : ContainerState.values()) {
+            if (!state.isFinal()) {
+                Gauge.builder("portico.containers", fleet, f -> f.snapshot().stream().filter(c -> c.state() == state).count())
+                        .description("Live containers by state")
+                        .tag("state", state.name().toLowerCase())
+                        .register(config.metrics());
+            }
+        }
         reconciler.reconcileNow();
         control.ticker.scheduleAtFixedRate(control::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         try {
             control.api = ApiServer.start(config.api(), config.adminToken(), control, json,
-                    config.home().resolve("uploads"));
+                    config.home().resolve("uploads"), config.metrics());
         } catch (IOException e) {
             control.close();
             throw new UncheckedIOException("cannot start the API on " + config.api() + ": " + e.getMessage(), e);

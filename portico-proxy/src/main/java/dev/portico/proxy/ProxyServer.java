@@ -3,6 +3,8 @@ package dev.portico.proxy;
 import dev.portico.api.routing.Authenticator;
 import dev.portico.api.routing.RoutingTable;
 import dev.portico.proxy.internal.ProxyEngine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +35,17 @@ public final class ProxyServer implements AutoCloseable {
      * bound: {@link java.io.UncheckedIOException} for an address in use or not available.
      */
     public static ProxyServer start(ProxyConfig config, LoadSink loadSink, Authenticator authenticator) {
-        return new ProxyServer(ProxyEngine.start(config, loadSink, authenticator));
+        return start(config, loadSink, authenticator, new SimpleMeterRegistry());
+    }
+
+    /**
+     * As {@link #start(ProxyConfig, LoadSink, Authenticator)}, recording per-server traffic meters in
+     * {@code registry}: {@code portico.proxy.in.flight}, {@code portico.proxy.responses} by status
+     * class, and the {@code portico.proxy.request.latency} histogram, each tagged with the server.
+     */
+    public static ProxyServer start(ProxyConfig config, LoadSink loadSink, Authenticator authenticator,
+                                    MeterRegistry registry) {
+        return new ProxyServer(ProxyEngine.start(config, loadSink, authenticator, registry));
     }
 
     /** The address the listener of {@code region} is bound to (the actual port when 0 was asked). */

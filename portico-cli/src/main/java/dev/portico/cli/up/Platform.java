@@ -9,6 +9,8 @@ import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.ProxyConfig;
 import dev.portico.proxy.ProxyServer;
 import dev.portico.runtime.ContainerRuntime;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.portico.runtime.Gpu;
 import dev.portico.runtime.local.Isolation;
 import dev.portico.runtime.local.LocalRuntime;
@@ -78,7 +80,9 @@ public final class Platform implements AutoCloseable {
             runtime = LocalRuntime.create(new LocalRuntimeConfig(home.resolve("runtime"), settings.isolation(),
                     LocalRuntimeConfig.DEFAULT_ADDRESS_POOL, settings.computeRegion(), settings.gpus()));
             ProxyDataPlane dataPlane = new ProxyDataPlane();
-            proxy = ProxyServer.start(proxyConfig(settings), dataPlane::noReadyContainer, Authenticator.denyAll());
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            proxy = ProxyServer.start(proxyConfig(settings), dataPlane::noReadyContainer, Authenticator.denyAll(),
+                    metrics);
             dataPlane.attach(proxy);
             Map<String, Integer> ports = new LinkedHashMap<>();
             for (String region : Regions.ROUTING) {
@@ -90,7 +94,7 @@ public final class Platform implements AutoCloseable {
             Thread.ofVirtual().name("aot-training").start(() -> containerCommand.trainAotCache(home.resolve("cache")));
             ControlPlane control = ControlPlane.start(new ControlPlane.Config(home,
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.apiPort()), token,
-                    containerCommand, urls, Clock.systemUTC()), runtime, dataPlane);
+                    containerCommand, urls, Clock.systemUTC(), metrics), runtime, dataPlane);
             dataPlane.attach(control);
             proxy.authenticator(control.tokens());
             Credentials credentials = new Credentials("http://127.0.0.1:" + control.apiAddress().getPort(), token);

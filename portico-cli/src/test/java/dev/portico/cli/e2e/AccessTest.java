@@ -87,5 +87,15 @@ class AccessTest {
 
         List<Map<String, Object>> listed = platform.api().get("/v1/tokens", Map.of(), new TypeReference<>() {});
         assertThat(listed.toString()).doesNotContain(secret).doesNotContain(scopedSecret);
+
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(platform.platform().credentials().url() + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics)
+                .contains("portico_proxy_responses_total{server=\"main--vault--web\",status=\"2xx\"}")
+                .contains("portico_proxy_request_latency_seconds_bucket{server=\"main--vault--web\"")
+                .contains("portico_proxy_in_flight{server=\"main--vault--web\"} 0.0")
+                .contains("portico_containers{state=\"ready\"} 1.0")
+                .as("denied requests are never counted")
+                .contains("portico_proxy_responses_total{server=\"main--vault--web\",status=\"4xx\"} 0.0");
     }
 }

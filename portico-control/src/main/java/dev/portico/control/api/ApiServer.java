@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.portico.api.AutoscalerUpdate;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.portico.api.ErrorBody;
 import dev.portico.control.ControlPlane;
 import dev.portico.control.NotFoundException;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  *  POST /v1/secrets/delete?name=N                                              → {deleted}
  *  GET  /v1/volumes | POST /v1/volumes?name=N | POST /v1/volumes/delete?name=N → [name] | {name} | {deleted}
  *  GET  /v1/logs?env=E&amp;app=A&amp;server=S[&amp;follow=true]                            → text, one line per log line
+ *
+ *  GET  /metrics  (no credential)                                              → Prometheus text
  * </pre>
  *
  * Errors answer {@code {"error": "..."}}: 400 for bad input, 401 without the credential, 404 for an
@@ -67,7 +70,11 @@ public final class ApiServer implements AutoCloseable {
     private final ControlPlane control;
     private final Path uploads;
 
-    private ApiServer(HttpServer server, ObjectMapper json, String adminToken, ControlPlane control, Path uploads) {
+    private final PrometheusMeterRegistry metrics;
+
+    private ApiServer(HttpServer server, ObjectMapper json, String adminToken, ControlPlane control, Path uploads,
+                      PrometheusMeterRegistry metrics) {
+        this.metrics = metrics;
         this.server = server;
         this.json = json;
         this.adminToken = ("Bearer " + adminToken).getBytes(StandardCharsets.UTF_8);
@@ -77,12 +84,12 @@ public final class ApiServer implements AutoCloseable {
 
     /** Binds and starts serving. */
     public static ApiServer start(InetSocketAddress bind, String adminToken, ControlPlane control, ObjectMapper json,
-                                  Path uploads) throws IOException {
+                                  Path uploads, PrometheusMeterRegistry metrics) throws IOException {
         if (!bind.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the API binds loopback only, not " + bind);
         }
         HttpServer http = HttpServer.create(bind, 64);
-        ApiServer api = new ApiServer(http, json, adminToken, control, uploads);
+        ApiServer api = new ApiServer(http, json, adminToken, control, uploads, metrics);
         http.createContext("/", api::handle);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.start();
@@ -101,6 +108,10 @@ public final class ApiServer implements AutoCloseable {
     private void handle(HttpExchange exchange) {
         // Closed last: an error answer is written in the catch blocks, on the still open exchange.
         try {
+            if (exchange.getRequestURI().getPath().equals("/metrics")) {
+                scrape(exchange);
+                return;
+            }
             if (!authorized(exchange)) {
                 error(exchange, 401, "missing or wrong admin credential (see $PORTICO_HOME/credentials)");
                 return;
@@ -239,6 +250,15 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> throw new ApiException(404, "no such API path: " + path);
         }
+    }
+
+    /** Prometheus text format; open to any local client, like any scrape target: it holds no secrets. */
+    private void scrape(HttpExchange exchange) throws IOException {
+        requireMethod(exchange, "GET");
+        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
     }
 
     private void deploy(HttpExchange exchange, Map<String, String> query) throws IOException {

@@ -76,6 +76,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
     private HttpRequest pendingRequest;
     /** Non-null while the exchange counts as in flight. */
     private Target target;
+    private long exchangeStartNanos;
     private LoadMeter.ServerLoad load;
 
     Forwarder(ConnectionState conn) {
@@ -124,6 +125,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         target = t;
         t.inFlight.incrementAndGet();
         load = loop.load.begin(t.serverId);
+        exchangeStartNanos = System.nanoTime();
 
         BackendHandler h = loop.pool.acquire(t.address);
         boolean fresh = h == null;
@@ -261,6 +263,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
             return;
         }
         int code = response.status().code();
+        if (code >= 200 || code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            load.meters.status(code);
+        }
         if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
             if (upgradeRequested) {
                 switchToTunnel(response);
@@ -379,6 +384,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
             log.debug("{}: container {} failed: {}", ctx.channel(), h.address, cause.toString());
         }
         boolean sent = headWritten;
+        if (!sent) {
+            load.meters.status(HttpResponseStatus.BAD_GATEWAY.code());
+        }
         endExchange(CLOSE);
         if (!sent) {
             clientNeedsFlush = false;
@@ -397,6 +405,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
     private void endExchange(int fate) {
         if (target != null) {
             target.inFlight.decrementAndGet();
+            load.meters.latency(System.nanoTime() - exchangeStartNanos);
             loop.load.end(load);
             target = null;
             load = null;

@@ -13,10 +13,15 @@ final class LoadMeter {
 
     /** One server's in-flight count on this loop and the integral of it since the last harvest. */
     static final class ServerLoad {
+        final ProxyMetrics.ServerMeters meters;
         int inFlight;
         long lastChangeNanos;
         /** Sum of inFlight × nanoseconds. */
         long integral;
+
+        ServerLoad(ProxyMetrics.ServerMeters meters) {
+            this.meters = meters;
+        }
 
         void advance(long now) {
             integral += inFlight * (now - lastChangeNanos);
@@ -25,19 +30,25 @@ final class LoadMeter {
     }
 
     private final HashMap<String, ServerLoad> loads = new HashMap<>();
+    private final ProxyMetrics metrics;
+
+    LoadMeter(ProxyMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** A request for {@code serverId} was sent to a container; returns the handle to give to {@link #end}. */
     ServerLoad begin(String serverId) {
         long now = System.nanoTime();
         ServerLoad load = loads.get(serverId);
         if (load == null) {
-            load = new ServerLoad();
+            load = new ServerLoad(metrics.forServer(serverId));
             load.lastChangeNanos = now;
             loads.put(serverId, load);
         } else {
             load.advance(now);
         }
         load.inFlight++;
+        load.meters.inFlight.incrementAndGet();
         return load;
     }
 
@@ -45,6 +56,7 @@ final class LoadMeter {
     void end(ServerLoad load) {
         load.advance(System.nanoTime());
         load.inFlight--;
+        load.meters.inFlight.decrementAndGet();
     }
 
     /** Per server, inFlight × nanoseconds since the previous harvest; resets the integrals. */

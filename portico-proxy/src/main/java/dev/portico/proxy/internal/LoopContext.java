@@ -21,12 +21,13 @@ final class LoopContext {
 
     final EventLoop loop;
     final BackendPool pool = new BackendPool();
-    final LoadMeter load = new LoadMeter();
+    final LoadMeter load;
     private final ProxyContext proxy;
 
     LoopContext(EventLoop loop, ProxyContext proxy) {
         this.loop = loop;
         this.proxy = proxy;
+        this.load = new LoadMeter(proxy.metrics());
         loop.scheduleWithFixedDelay(pool::sweep, 1, 1, TimeUnit.SECONDS);
     }
 

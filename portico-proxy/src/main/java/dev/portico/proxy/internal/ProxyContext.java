@@ -3,6 +3,7 @@ package dev.portico.proxy.internal;
 import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.LoadSink;
 import dev.portico.proxy.ProxyConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.portico.api.routing.RoutingTable;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -43,8 +44,11 @@ final class ProxyContext {
     private final ChannelGroup channels = new DefaultChannelGroup("portico-proxy", GlobalEventExecutor.INSTANCE);
     private volatile RoutingSnapshot routes = RoutingSnapshot.EMPTY;
     private volatile Authenticator authenticator;
+    private final ProxyMetrics metrics;
 
-    ProxyContext(ProxyConfig config, LoadSink loadSink, Authenticator authenticator, Transport transport) {
+    ProxyContext(ProxyConfig config, LoadSink loadSink, Authenticator authenticator, Transport transport,
+                 MeterRegistry registry) {
+        this.metrics = new ProxyMetrics(registry);
         this.config = config;
         this.loadSink = loadSink;
         this.authenticator = authenticator;
@@ -122,6 +126,10 @@ final class ProxyContext {
 
     RoutingSnapshot routes() {
         return routes;
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
     }
 
     Authenticator authenticator() {

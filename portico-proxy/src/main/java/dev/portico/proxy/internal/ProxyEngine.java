@@ -1,5 +1,6 @@
 package dev.portico.proxy.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.LoadSink;
 import dev.portico.proxy.ProxyConfig;
@@ -45,7 +46,8 @@ public final class ProxyEngine implements AutoCloseable {
         this.group = group;
     }
 
-    public static ProxyEngine start(ProxyConfig config, LoadSink loadSink, Authenticator authenticator) {
+    public static ProxyEngine start(ProxyConfig config, LoadSink loadSink, Authenticator authenticator,
+                                    MeterRegistry registry) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(loadSink, "loadSink");
         Objects.requireNonNull(authenticator, "authenticator");
@@ -58,7 +60,7 @@ public final class ProxyEngine implements AutoCloseable {
         } else {
             log.info("proxy transport: nio (epoll unavailable: {})", noEpoll.toString());
         }
-        ProxyContext proxy = new ProxyContext(config, loadSink, authenticator, transport);
+        ProxyContext proxy = new ProxyContext(config, loadSink, authenticator, transport, registry);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(),
                 new DefaultThreadFactory("portico-proxy", false), transport.ioHandlerFactory());
         ProxyEngine engine = new ProxyEngine(proxy, group);
