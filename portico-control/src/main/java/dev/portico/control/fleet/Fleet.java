@@ -241,7 +241,6 @@ public final class Fleet implements AutoCloseable {
                 String reason = "pending: " + waiting.reason();
                 if (!reason.equals(container.reason)) {
                     transition(container, ContainerState.STARTING, reason);
-                    log.info("container {} of {}: {}", container.id, container.server, reason);
                 }
             }
         }
@@ -318,7 +317,6 @@ public final class Fleet implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        log.info("container {} of {}: ready at {}", container.id, container.server, addressOf(container.running));
         ready.complete(null);
         onChange.run();
     }
@@ -380,7 +378,6 @@ public final class Fleet implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        log.info("container {}: draining ({})", id, reason);
     }
 
     private void scheduleDrainCheck(ManagedContainer container, Instant settled, Instant deadline) {
@@ -446,7 +443,6 @@ public final class Fleet implements AutoCloseable {
         if (wasRouted) {
             publish();
         }
-        log.warn("container {} of {}: failed: {}", container.id, container.server, reason);
     }
 
     /** Drops a container whose process is gone from the live set; the store keeps its history. */
@@ -459,10 +455,19 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /** Stores, applies and logs a state change: every transition is one structured log line. */
     private void transition(ManagedContainer container, ContainerState state, String reason) {
         store.updateContainer(container.id, state, null, reason);
+        ContainerState from = container.state;
         container.state = state;
         container.reason = reason;
+        String line = "container={} server={} version={} transition={}->{} reason=\"{}\"";
+        Object[] fields = {container.id, container.server, container.version, from, state, reason == null ? "" : reason};
+        if (state == ContainerState.FAILED) {
+            log.warn(line, fields);
+        } else {
+            log.info(line, fields);
+        }
     }
 
     // ---- health -------------------------------------------------------------------------------
