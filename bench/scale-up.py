@@ -2,8 +2,8 @@
 """Autoscaler reaction to a load step, against a real `portico up`.
 
 Deploys the bundled example, sets targetConcurrency = 1 and minContainers = 1 with
-`portico server autoscaler`, then opens 4 requests that stay in flight (GET /dev/zero, never read,
-so the proxy's backpressure keeps them open). For each new container it reports, from the store's
+`portico server autoscaler`, then opens 4 requests that stay in flight (GET of a large file, the
+JDK's lib/modules, never read, so the proxy's backpressure keeps them open). For each new container it reports, from the store's
 own container events:
   reaction   = container recorded - load step   (what the autoscaler adds; goal: < 1 tick + 50 ms)
   start-up   = container ready - container recorded (launch + the process's own start-up)
@@ -14,6 +14,7 @@ import os, re, signal, socket, sqlite3, statistics, subprocess, sys, tempfile, t
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOAD = 4
+BIG_FILE = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "lib", "modules")
 
 
 def main():
@@ -43,7 +44,8 @@ def main():
         step = time.time()
         for _ in range(LOAD):
             s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(f"GET /dev/zero HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(f"GET {BIG_FILE} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
             sockets.append(s)
         deadline = time.time() + 30
         while ready_count(db) < LOAD and time.time() < deadline:
