@@ -3,7 +3,6 @@ package dev.portico.cli;
 import dev.portico.client.ApiClient;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.api.AppInfo;
-import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -55,13 +54,9 @@ final class AppCommand {
         @Override
         public void run() {
             ApiClient client = options.client();
-            AppInfo stopped = client.post("/v1/apps/stop", Map.of("env", env, "app", app),
-                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, stopped);
-            } else {
-                System.out.println("Stopped " + stopped.name() + " in " + stopped.environment());
-            }
+            AppInfo stopped = client.post("/v1/apps/stop", Map.of("env", env, "app", app), new TypeReference<>() {});
+            options.show(client, stopped, () ->
+                    System.out.println("Stopped " + stopped.name() + " in " + stopped.environment()));
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.portico.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.client.ApiClient;
-import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -25,13 +24,9 @@ final class EnvCommand {
         @Override
         public void run() {
             ApiClient client = options.client();
-            Map<String, String> created = client.post("/v1/environments", Map.of("name", name),
-                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, created);
-            } else {
-                System.out.println("Created environment " + created.get("name"));
-            }
+            Map<String, String> created = client.post("/v1/environments", Map.of("name", name), new TypeReference<>() {});
+            options.show(client, created, () ->
+                    System.out.println("Created environment " + created.get("name")));
         }
     }
 
@@ -44,11 +39,7 @@ final class EnvCommand {
         public void run() {
             ApiClient client = options.client();
             List<String> environments = client.get("/v1/environments", Map.of(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, environments);
-            } else {
-                environments.forEach(System.out::println);
-            }
+            options.show(client, environments, () -> environments.forEach(System.out::println));
         }
     }
 }

@@ -21,4 +21,13 @@ public final class HomeOption {
     boolean json() {
         return json;
     }
+
+    /** Prints {@code value} as JSON with {@code --json}, else runs {@code asText}. */
+    void show(ApiClient client, Object value, Runnable asText) {
+        if (json) {
+            Output.json(client, value);
+        } else {
+            asText.run();
+        }
+    }
 }

@@ -2,7 +2,6 @@ package dev.portico.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.client.ApiClient;
-import java.net.http.HttpRequest;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,11 +26,8 @@ final class RbacCommand implements Runnable {
         };
         ApiClient client = options.client();
         Map<String, Boolean> state = client.post("/v1/rbac", Map.of("enabled", Boolean.toString(enable)),
-                HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-        if (options.json()) {
-            Output.json(client, state);
-        } else {
-            System.out.println("RBAC " + (state.get("enabled") ? "enabled" : "disabled"));
-        }
+                new TypeReference<>() {});
+        options.show(client, state, () ->
+                System.out.println("RBAC " + (state.get("enabled") ? "enabled" : "disabled")));
     }
 }

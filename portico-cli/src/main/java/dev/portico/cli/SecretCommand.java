@@ -2,7 +2,6 @@ package dev.portico.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.client.ApiClient;
-import java.net.http.HttpRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +38,8 @@ final class SecretCommand {
             ApiClient client = options.client();
             Map<String, String> created = client.postJson("/v1/secrets", Map.of("name", name),
                     Map.of("values", values), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, created);
-            } else {
-                System.out.println("Stored secret " + created.get("name") + " (" + values.size() + " keys)");
-            }
+            options.show(client, created, () ->
+                    System.out.println("Stored secret " + created.get("name") + " (" + values.size() + " keys)"));
         }
     }
 
@@ -77,13 +73,9 @@ final class SecretCommand {
         @Override
         public void run() {
             ApiClient client = options.client();
-            Map<String, String> deleted = client.post("/v1/secrets/delete", Map.of("name", name),
-                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, deleted);
-            } else {
-                System.out.println("Deleted secret " + deleted.get("deleted"));
-            }
+            Map<String, String> deleted = client.post("/v1/secrets/delete", Map.of("name", name), new TypeReference<>() {});
+            options.show(client, deleted, () ->
+                    System.out.println("Deleted secret " + deleted.get("deleted")));
         }
     }
 }

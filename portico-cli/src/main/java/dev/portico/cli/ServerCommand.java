@@ -133,11 +133,8 @@ final class ServerCommand {
             AutoscalerSettings settings = new ServerHandle(client, env, app, server).updateAutoscaler(
                     new AutoscalerUpdate(targetConcurrency, minContainers, maxContainers, bufferContainers,
                             scaleupWindow, scaledownWindow));
-            if (options.json()) {
-                Output.json(client, settings);
-            } else {
-                System.out.println(app + "/" + server + ": " + ListServers.settings(settings));
-            }
+            options.show(client, settings, () ->
+                    System.out.println(app + "/" + server + ": " + ListServers.settings(settings)));
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.portico.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.api.TokenInfo;
 import dev.portico.client.ApiClient;
-import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -73,13 +72,8 @@ final class TokenCommand {
         @Override
         public void run() {
             ApiClient client = options.client();
-            Map<String, String> revoked = client.post("/v1/tokens/revoke", Map.of("key", key),
-                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, revoked);
-            } else {
-                System.out.println("Revoked " + revoked.get("revoked"));
-            }
+            Map<String, String> revoked = client.post("/v1/tokens/revoke", Map.of("key", key), new TypeReference<>() {});
+            options.show(client, revoked, () -> System.out.println("Revoked " + revoked.get("revoked")));
         }
     }
 }

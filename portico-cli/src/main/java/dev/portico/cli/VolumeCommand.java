@@ -2,7 +2,6 @@ package dev.portico.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.portico.client.ApiClient;
-import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -25,13 +24,8 @@ final class VolumeCommand {
         @Override
         public void run() {
             ApiClient client = options.client();
-            Map<String, String> created = client.post("/v1/volumes", Map.of("name", name),
-                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, created);
-            } else {
-                System.out.println("Created volume " + created.get("name"));
-            }
+            Map<String, String> created = client.post("/v1/volumes", Map.of("name", name), new TypeReference<>() {});
+            options.show(client, created, () -> System.out.println("Created volume " + created.get("name")));
         }
     }
 
@@ -44,11 +38,7 @@ final class VolumeCommand {
         public void run() {
             ApiClient client = options.client();
             List<String> volumes = client.get("/v1/volumes", Map.of(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, volumes);
-            } else {
-                volumes.forEach(System.out::println);
-            }
+            options.show(client, volumes, () -> volumes.forEach(System.out::println));
         }
     }
 
@@ -63,13 +53,9 @@ final class VolumeCommand {
         @Override
         public void run() {
             ApiClient client = options.client();
-            Map<String, String> deleted = client.post("/v1/volumes/delete", Map.of("name", name),
-                    HttpRequest.BodyPublishers.noBody(), new TypeReference<>() {});
-            if (options.json()) {
-                Output.json(client, deleted);
-            } else {
-                System.out.println("Deleted volume " + deleted.get("deleted"));
-            }
+            Map<String, String> deleted = client.post("/v1/volumes/delete", Map.of("name", name), new TypeReference<>() {});
+            options.show(client, deleted, () ->
+                    System.out.println("Deleted volume " + deleted.get("deleted")));
         }
     }
 }

@@ -62,6 +62,11 @@ public final class ApiClient {
         return decode(send(request(path, query).POST(body)), type);
     }
 
+    /** A POST without a body, such as {@code /v1/apps/stop}. */
+    public <T> T post(String path, Map<String, String> query, TypeReference<T> type) {
+        return post(path, query, HttpRequest.BodyPublishers.noBody(), type);
+    }
+
     /** POSTs a value as JSON. */
     public <T> T postJson(String path, Map<String, String> query, Object value, TypeReference<T> type) {
         try {

@@ -70,19 +70,16 @@ class AccessTest {
         assertThat(headers.body()).doesNotContainIgnoringCase("Modal-Secret").doesNotContainIgnoringCase("Modal-Key")
                 .doesNotContain(secret);
 
-        platform.api().post("/v1/environments", Map.of("name", "other"), HttpRequest.BodyPublishers.noBody(),
-                new TypeReference<Map<String, String>>() {});
+        platform.api().post("/v1/environments", Map.of("name", "other"), new TypeReference<Map<String, String>>() {});
         Map<String, Object> scoped = createToken(List.of("other"));
         String scopedKey = (String) scoped.get("key");
         String scopedSecret = (String) scoped.get("secret");
         assertThat(get("/", scopedKey, scopedSecret).statusCode()).as("RBAC off").isEqualTo(200);
-        platform.api().post("/v1/rbac", Map.of("enabled", "true"), HttpRequest.BodyPublishers.noBody(),
-                new TypeReference<Map<String, Boolean>>() {});
+        platform.api().post("/v1/rbac", Map.of("enabled", "true"), new TypeReference<Map<String, Boolean>>() {});
         assertThat(get("/", scopedKey, scopedSecret).statusCode()).as("RBAC on, other env").isEqualTo(403);
         assertThat(get("/", key, secret).statusCode()).as("RBAC on, all envs").isEqualTo(200);
 
-        platform.api().post("/v1/tokens/revoke", Map.of("key", key), HttpRequest.BodyPublishers.noBody(),
-                new TypeReference<Map<String, String>>() {});
+        platform.api().post("/v1/tokens/revoke", Map.of("key", key), new TypeReference<Map<String, String>>() {});
         await().atMost(Duration.ofSeconds(1)).until(() -> get("/", key, secret).statusCode() == 401);
 
         List<Map<String, Object>> listed = platform.api().get("/v1/tokens", Map.of(), new TypeReference<>() {});

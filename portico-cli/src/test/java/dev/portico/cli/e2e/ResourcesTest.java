@@ -103,8 +103,7 @@ class ResourcesTest {
 
     @Test
     void volumeIsSharedByContainersAndSurvivesARedeploy() {
-        platform.api().post("/v1/volumes", Map.of("name", "shared"), HttpRequest.BodyPublishers.noBody(),
-                new TypeReference<Map<String, String>>() {});
+        platform.api().post("/v1/volumes", Map.of("name", "shared"), new TypeReference<Map<String, String>>() {});
         String writer = server("Files", "unauthenticated = true, minContainers = 2, volumes = {\"shared:/srv/shared\"}",
                 """
                 String id = System.getenv("PORTICO_CONTAINER_ID");
