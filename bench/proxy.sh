@@ -28,6 +28,7 @@ SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
 TARGETS=(direct nginx haproxy portico)
 PIDS=()
+declare -A SERVER_PID # target -> the process that serves it (direct: the backend)
 
 log() { echo "[proxy.sh] $*" >&2; }
 
@@ -54,12 +55,10 @@ HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 
 # ---- Portico's proxy: build when needed, run from a private copy (others may rebuild jars meanwhile)
 
-classpath_ok() {
-    [[ -f "$MODULE/classes/dev/portico/bench/BenchProxy.class" && -f "$MODULE/classpath.txt" ]] || return 1
-    local entry
-    while IFS= read -r entry; do [[ -e "$entry" ]] || return 1; done < <(tr ':' '\n' < "$MODULE/classpath.txt")
+built() {
+    [[ -f "$MODULE/portico-bench.jar" ]] && compgen -G "$MODULE/lib/jmh-core-*.jar" > /dev/null
 }
-if ! classpath_ok; then
+if ! built; then
     log "building portico-bench ..."
     (cd "$ROOT" && ./mvnw -q -DskipTests install)
 fi
@@ -81,13 +80,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$TMP/lib"
-cp -r "$MODULE/classes" "$TMP/classes"
-CP="$TMP/classes"
-while IFS= read -r entry; do
-    cp "$entry" "$TMP/lib/"
-    CP="$CP:$TMP/lib/$(basename "$entry")"
-done < <(tr ':' '\n' < "$MODULE/classpath.txt")
+cp -r "$MODULE/lib" "$TMP/lib"
+cp "$MODULE/portico-bench.jar" "$TMP/lib/"
+CP="$TMP/lib/*"
 
 # ---- ports ---------------------------------------------------------------------------------------
 
@@ -183,16 +178,17 @@ start() { # name, command...
     shift
     taskset -c "$SERVER_CPU" "$@" > "$TMP/$name.out" 2>&1 &
     PIDS+=("$!")
+    SERVER_PID[$name]=$!
 }
 
-start backend "$NGINX" -p "$TMP" -c "$TMP/backend.conf" -e "$TMP/backend.log"
+start direct "$NGINX" -p "$TMP" -c "$TMP/backend.conf" -e "$TMP/backend.log"
 start nginx "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx.log"
 start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
 # One event loop; Netty's leak detector off (it samples buffers outside tests otherwise); ParallelGC
 # with a fixed heap and a large young generation: few, short collections, no concurrent GC threads.
 # shellcheck disable=SC2086
 start portico "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch \
-    -Dio.netty.leakDetection.level=disabled ${PORTICO_JAVA_OPTS:-} \
+    --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled ${PORTICO_JAVA_OPTS:-} \
     -cp "$CP" dev.portico.bench.BenchProxy "${PORT[portico]}" "${PORT[direct]}" 1
 
 url() { echo "http://127.0.0.1:${PORT[$1]}/"; }
@@ -227,22 +223,29 @@ to_ms() { # wrk latency (e.g. 51.00us, 1.20ms, 1.01s) in ms
         else { sub(/s$/, "", v); printf "%.4f", v * 1000 } }'
 }
 
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system, all threads
+
 # run TARGET CONNECTIONS SECONDS [SHAPE ROUND]: records a line in $RESULTS when SHAPE is given
 run() {
-    local target="$1" connections="$2" seconds="$3" out
+    local target="$1" connections="$2" seconds="$3" out ticks
+    ticks="$(cpu_ticks "${SERVER_PID[$target]}")"
     out="$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
         -H 'Host: bench.localhost' "$(url "$target")")"
+    ticks=$(($(cpu_ticks "${SERVER_PID[$target]}") - ticks))
     if grep -qE 'Non-2xx|Socket errors' <<< "$out"; then
         log "$target, $connections connection(s): $(grep -E 'Non-2xx|Socket errors' <<< "$out" | tr -s ' ')"
     fi
     if [[ $# -ge 5 ]]; then
-        local rps p50 p99
+        local rps p50 p99 cpu
         rps="$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")"
+        # CPU time of the serving process (the proxy itself, not the backend) per request, in µs
+        cpu="$(awk -v t="$ticks" -v hz="$CLK_TCK" '/requests in/ { printf "%.2f", t * 1e6 / hz / $1 }' <<< "$out")"
         p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<< "$out")")"
         p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<< "$out")")"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$4" "$target" "$5" "$rps" "$p50" "$p99" >> "$RESULTS"
-        log "$(printf '%-3s conn  round %s  %-8s %10.0f req/s  p50 %.3f ms  p99 %.3f ms' \
-            "$connections" "$5" "$target" "$rps" "$p50" "$p99")"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$4" "$target" "$5" "$rps" "$p50" "$p99" "$cpu" >> "$RESULTS"
+        log "$(printf '%-3s conn  round %s  %-8s %10.0f req/s  p50 %.3f ms  p99 %.3f ms  CPU %.1f us/req' \
+            "$connections" "$5" "$target" "$rps" "$p50" "$p99" "$cpu")"
     fi
 }
 
@@ -267,30 +270,34 @@ log "measured for $((SECONDS - started)) s; load average $(cut -d' ' -f1-3 /proc
 cpus="$(nproc)"
 echo
 echo "Loopback, fixed 13-byte response; servers on CPU $SERVER_CPU, wrk (1 thread) on CPU $CLIENT_CPU; $cpus CPUs."
-echo "Median of $ROUNDS rounds x ${DURATION} s per target (req/s of each round in brackets)."
+echo "Median of $ROUNDS rounds x ${DURATION} s per target (req/s of each round in brackets). CPU: user + system"
+echo "time of the serving process per request (the proxy alone; for direct, the backend), less sensitive to"
+echo "other load on the machine than req/s."
 awk -F'\t' -v targets="${TARGETS[*]}" '
     function median(list,   a, n, i, j, x) {
         n = split(list, a, " ")
         for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     }
-    { key = $1 SUBSEP $2; rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6; shapes[$1] = 1 }
+    { key = $1 SUBSEP $2; rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6
+      cpu[key] = cpu[key] " " $7; shapes[$1] = 1 }
     END {
         nt = split(targets, t, " ")
         for (c = 64; c >= 1; c -= 63) {
             if (!(c in shapes)) continue
             printf "\n%d connection%s\n", c, c == 1 ? "" : "s"
-            printf "  %-8s %10s %9s %9s   %s\n", "target", "req/s", "p50 ms", "p99 ms", "rounds (req/s)"
+            printf "  %-8s %10s %9s %9s %12s   %s\n", "target", "req/s", "p50 ms", "p99 ms", "CPU us/req", "rounds (req/s)"
             for (i = 1; i <= nt; i++) {
                 k = c SUBSEP t[i]
-                R[t[i]] = median(rps[k]); P50[t[i]] = median(p50[k]); P99[t[i]] = median(p99[k])
+                R[t[i]] = median(rps[k]); P50[t[i]] = median(p50[k]); P99[t[i]] = median(p99[k]); C[t[i]] = median(cpu[k])
                 rounds = ""
                 n = split(rps[k], a, " ")
                 for (j = 1; j <= n; j++) rounds = rounds sprintf("%s%.0f", j > 1 ? ", " : "", a[j])
-                printf "  %-8s %10.0f %9.3f %9.3f   [%s]\n", t[i], R[t[i]], P50[t[i]], P99[t[i]], rounds
+                printf "  %-8s %10.0f %9.3f %9.3f %12.1f   [%s]\n", t[i], R[t[i]], P50[t[i]], P99[t[i]], C[t[i]], rounds
             }
             printf "  throughput  portico/nginx %.2f   portico/haproxy %.2f   nginx/direct %.2f\n",
                 R["portico"] / R["nginx"], R["portico"] / R["haproxy"], R["nginx"] / R["direct"]
+            printf "  CPU/request portico/nginx %.2f   portico/haproxy %.2f\n", C["portico"] / C["nginx"], C["portico"] / C["haproxy"]
             printf "  added p50   portico %+.0f us   nginx %+.0f us   haproxy %+.0f us   (target p50 - direct p50)\n",
                 (P50["portico"] - P50["direct"]) * 1000, (P50["nginx"] - P50["direct"]) * 1000,
                 (P50["haproxy"] - P50["direct"]) * 1000

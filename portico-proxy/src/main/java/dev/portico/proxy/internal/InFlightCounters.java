@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and sweeps, under this object's monitor. A counter survives routing updates while its container stays
  * in the table, and is dropped once the container has left the table and its count is back to 0.
  */
-final class InFlightCounters {
+public final class InFlightCounters {
 
     private final ConcurrentHashMap<String, AtomicInteger> byContainer = new ConcurrentHashMap<>();
     private Set<String> live = Set.of();

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * (exactly, ties broken at random, up to {@value #EXACT_LIMIT} containers; beyond, the better of two
  * random ones). No ready container: 503, and the control plane is told at once.
  */
-final class Picker extends ChannelInboundHandlerAdapter {
+public final class Picker extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(Picker.class);
     static final int EXACT_LIMIT = 8;
@@ -48,7 +48,7 @@ final class Picker extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(request);
     }
 
-    static int leastInFlight(Target[] targets) {
+    public static int leastInFlight(Target[] targets) {
         int n = targets.length;
         if (n == 1) {
             return 0;

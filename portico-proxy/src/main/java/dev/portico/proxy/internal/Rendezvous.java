@@ -5,7 +5,7 @@ package dev.portico.proxy.internal;
  * {@code score(session, container)}. The score depends only on the two strings, so every proxy
  * replica picks the same container, and removing a container only moves the sessions it had.
  */
-final class Rendezvous {
+public final class Rendezvous {
 
     private Rendezvous() {}
 
@@ -29,7 +29,7 @@ final class Rendezvous {
     }
 
     /** The index of the highest-scoring target. */
-    static int pick(Target[] targets, CharSequence sessionId) {
+    public static int pick(Target[] targets, CharSequence sessionId) {
         long session = hash(sessionId);
         int best = 0;
         long bestScore = Long.MIN_VALUE;

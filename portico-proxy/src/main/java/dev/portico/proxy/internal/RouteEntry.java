@@ -3,7 +3,7 @@ package dev.portico.proxy.internal;
 import dev.portico.api.routing.Route;
 
 /** A route as the request path sees it: flattened fields and its ready targets. */
-final class RouteEntry {
+public final class RouteEntry {
 
     /** Lower-case host label. */
     final String label;
@@ -13,7 +13,7 @@ final class RouteEntry {
     final String region;
     final boolean unauthenticated;
     /** Never null; empty means 503. */
-    final Target[] targets;
+    public final Target[] targets;
 
     RouteEntry(String label, Route route, Target[] targets) {
         this.label = label;

@@ -15,7 +15,7 @@ import java.util.Set;
  * probed straight from the {@code Host} header value, without allocating a substring or a lower-cased
  * copy per request.
  */
-final class RoutingSnapshot {
+public final class RoutingSnapshot {
 
     static final RoutingSnapshot EMPTY = new RoutingSnapshot(new RouteEntry[1]);
 
@@ -62,7 +62,7 @@ final class RoutingSnapshot {
      * Compiles a table. {@code addresses} maps each endpoint address to the one instance every snapshot
      * uses for it, so that per-loop pools can key connections by identity; it is reduced to this table's.
      */
-    static RoutingSnapshot compile(RoutingTable table, InFlightCounters counters,
+    public static RoutingSnapshot compile(RoutingTable table, InFlightCounters counters,
             Map<InetSocketAddress, InetSocketAddress> addresses) {
         Set<String> live = new HashSet<>();
         Map<InetSocketAddress, InetSocketAddress> current = new HashMap<>();
@@ -89,7 +89,7 @@ final class RoutingSnapshot {
      * The route for a {@code Host} header value: its first label (up to the first {@code .} or
      * {@code :}), compared case-insensitively; null when none matches.
      */
-    RouteEntry find(CharSequence host) {
+    public RouteEntry find(CharSequence host) {
         if (host == null) {
             return null;
         }

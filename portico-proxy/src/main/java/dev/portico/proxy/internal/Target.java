@@ -5,14 +5,14 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A ready container as the request path sees it: its address, its shared in-flight counter, its hash. */
-final class Target {
+public final class Target {
 
     final String containerId;
     /** The server the container belongs to, key of the load integrals. */
     final String serverId;
     final InetSocketAddress address;
     /** Shared by all event loops and all snapshots that contain this container. */
-    final AtomicInteger inFlight;
+    public final AtomicInteger inFlight;
     /** The container's half of the rendezvous score (see {@link Rendezvous}). */
     final long rendezvousHash;
 

@@ -1,19 +1,19 @@
-package dev.portico.proxy.bench;
+package dev.portico.bench;
 
 import dev.portico.api.routing.Authenticator;
 import dev.portico.api.routing.Endpoint;
-import dev.portico.proxy.ProxyConfig;
-import dev.portico.proxy.ProxyServer;
 import dev.portico.api.routing.Route;
 import dev.portico.api.routing.RoutingTable;
+import dev.portico.proxy.ProxyConfig;
+import dev.portico.proxy.ProxyServer;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the proxy for a manual benchmark (not a test): {@code BenchProxy LISTEN_PORT BACKEND_PORT [THREADS]}
- * routes Host {@code bench.*} to 127.0.0.1:BACKEND_PORT, without authentication. See MACHINE-NOTES.md
- * ("Load testing") for how to compare it with nginx.
+ * Runs the proxy for bench/proxy.sh (not a test): {@code BenchProxy LISTEN_PORT BACKEND_PORT [THREADS]}
+ * routes Host {@code bench.*} to 127.0.0.1:BACKEND_PORT, without authentication, and prints
+ * {@code ready} once listening. See MACHINE-NOTES.md ("Load testing") for how to compare it with nginx.
  */
 public final class BenchProxy {
 
@@ -27,6 +27,7 @@ public final class BenchProxy {
         proxy.update(new RoutingTable(Map.of("bench", new Route("bench", "main", "us-east", true,
                 List.of(new Endpoint("c1", new InetSocketAddress("127.0.0.1", backend)))))));
         Runtime.getRuntime().addShutdownHook(new Thread(proxy::close));
+        System.out.println("ready: " + proxy.address("us-east"));
         Thread.currentThread().join();
     }
 }
