@@ -3,10 +3,7 @@ package dev.portico.control.autoscale;
 import dev.portico.api.AutoscalerSettings;
 import dev.portico.control.ServerKey;
 import dev.portico.control.autoscale.AutoscalerPolicy.Decision;
-import dev.portico.control.autoscale.AutoscalerPolicy.Sample;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -20,19 +17,25 @@ public final class Autoscaler {
     /** What {@code portico server list} shows of a server's autoscaling. */
     public record Status(double load, Decision decision) {}
 
-    private final Map<ServerKey, ArrayDeque<Sample>> history = new HashMap<>();
-    private final Map<ServerKey, Status> status = new HashMap<>();
+    /** Everything the autoscaler keeps of one server: one map lookup per server per tick. */
+    private static final class ServerState {
+        final History history = new History();
+        double load;
+        Decision decision;
+    }
+
+    private final Map<ServerKey, ServerState> servers = new HashMap<>();
 
     /** Records one tick's load (time-weighted mean in-flight requests, summed over proxies). */
     public synchronized void record(ServerKey key, double load, AutoscalerSettings settings, Instant now) {
-        add(key, new Sample(now, AutoscalerPolicy.wanted(load, settings)), settings, now);
-        Status previous = status.get(key);
-        status.put(key, new Status(load, previous == null ? null : previous.decision()));
+        ServerState state = state(key);
+        state.load = load;
+        add(state, AutoscalerPolicy.wanted(load, settings), settings, now);
     }
 
     /** A request found no ready container: demand of at least one, at once. */
     public synchronized void coldStart(ServerKey key, AutoscalerSettings settings, Instant now) {
-        add(key, new Sample(now, Math.max(1, AutoscalerPolicy.wanted(0, settings))), settings, now);
+        add(state(key), Math.max(1, AutoscalerPolicy.wanted(0, settings)), settings, now);
     }
 
     /**
@@ -41,31 +44,34 @@ public final class Autoscaler {
      * @param live containers that count as capacity now: the starting point before any decision
      */
     public synchronized Decision decide(ServerKey key, AutoscalerSettings settings, int live, Instant now) {
-        Status previous = status.get(key);
-        int previousDesired = previous == null || previous.decision() == null ? live : previous.decision().desired();
-        Decision decision = AutoscalerPolicy.decide(settings, history.getOrDefault(key, new ArrayDeque<>()),
-                previousDesired, now);
-        status.put(key, new Status(previous == null ? 0 : previous.load(), decision));
-        return decision;
+        ServerState state = state(key);
+        int previous = state.decision == null ? live : state.decision.desired();
+        state.decision = AutoscalerPolicy.decide(settings, state.history, previous, now.toEpochMilli());
+        return state.decision;
     }
 
     public synchronized Status status(ServerKey key) {
-        return status.get(key);
+        ServerState state = servers.get(key);
+        return state == null ? null : new Status(state.load, state.decision);
     }
 
-    /** Drops the history of servers that no longer exist. */
+    /** Drops the state of servers that no longer exist. */
     public synchronized void retain(Set<ServerKey> live) {
-        history.keySet().retainAll(live);
-        status.keySet().retainAll(live);
+        servers.keySet().retainAll(live);
     }
 
-    private void add(ServerKey key, Sample sample, AutoscalerSettings settings, Instant now) {
-        ArrayDeque<Sample> samples = history.computeIfAbsent(key, k -> new ArrayDeque<>());
-        samples.addLast(sample);
-        Instant horizon = now.minus(Duration.ofSeconds(
-                Math.max(settings.scaleupWindow(), settings.scaledownWindow()) + 1L));
-        while (!samples.isEmpty() && samples.peekFirst().at().isBefore(horizon)) {
-            samples.removeFirst();
+    private ServerState state(ServerKey key) {
+        ServerState state = servers.get(key);
+        if (state == null) {
+            state = new ServerState();
+            servers.put(key, state);
         }
+        return state;
+    }
+
+    private static void add(ServerState state, int wanted, AutoscalerSettings settings, Instant now) {
+        long horizon = now.toEpochMilli()
+                - (Math.max(settings.scaleupWindow(), settings.scaledownWindow()) + 1L) * 1000L;
+        state.history.add(now.toEpochMilli(), wanted, horizon);
     }
 }

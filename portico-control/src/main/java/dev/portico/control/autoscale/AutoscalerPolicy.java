@@ -1,13 +1,10 @@
 package dev.portico.control.autoscale;
 
 import dev.portico.api.AutoscalerSettings;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Collection;
 
 /**
  * The autoscaling rules of DESIGN.md §5 as a pure function of settings, the history of wanted
- * counts and the current count. No clock, no state: callers pass {@code now}, so the rules are
+ * counts and the previous decision. No clock, no state: callers pass {@code now}, so the rules are
  * tested in virtual time.
  *
  * <pre>
@@ -27,9 +24,6 @@ public final class AutoscalerPolicy {
 
     private AutoscalerPolicy() {}
 
-    /** One tick's wanted count, computed from that tick's load. */
-    public record Sample(Instant at, int wanted) {}
-
     /** The outcome of a decision and the rule that made it, for {@code portico server list}. */
     public record Decision(int desired, String reason) {}
 
@@ -48,41 +42,34 @@ public final class AutoscalerPolicy {
     /**
      * Decides the desired count.
      *
-     * @param history samples, any order; those older than both windows are ignored
+     * @param history samples, oldest first; those older than both windows are ignored
      * @param previous the previous desired count (the live count when there was none)
      */
-    public static Decision decide(AutoscalerSettings settings, Collection<Sample> history, int previous, Instant now) {
-        Sample latest = null;
-        for (Sample sample : history) {
-            if (latest == null || sample.at().isAfter(latest.at())) {
-                latest = sample;
-            }
-        }
-        if (latest == null) {
+    static Decision decide(AutoscalerSettings settings, History history, int previous, long nowMillis) {
+        int samples = history.size();
+        if (samples == 0) {
             int bounded = clamp(previous, settings);
             return new Decision(bounded, bounded == previous ? "no load seen yet" : "clamped to min/max");
         }
-        Instant upFrom = now.minus(Duration.ofSeconds(settings.scaleupWindow()));
-        Instant downFrom = now.minus(Duration.ofSeconds(settings.scaledownWindow()));
+        long upFrom = nowMillis - settings.scaleupWindow() * 1000L;
+        long downFrom = nowMillis - settings.scaledownWindow() * 1000L;
         int up = Integer.MAX_VALUE;
         boolean sampledUp = false;
         int down = 0;
-        Instant oldest = now;
-        for (Sample sample : history) {
-            if (sample.at().isBefore(oldest)) {
-                oldest = sample.at();
-            }
-            if (!sample.at().isBefore(upFrom)) {
-                up = Math.min(up, sample.wanted());
+        for (int i = 0; i < samples; i++) {
+            long at = history.at(i);
+            int wanted = history.wanted(i);
+            if (at >= upFrom) {
+                up = Math.min(up, wanted);
                 sampledUp = true;
             }
-            if (!sample.at().isBefore(downFrom)) {
-                down = Math.max(down, sample.wanted());
+            if (at >= downFrom) {
+                down = Math.max(down, wanted);
             }
         }
         if (settings.scaleupWindow() == 0) {
-            up = latest.wanted();
-        } else if (!sampledUp || oldest.isAfter(upFrom)) {
+            up = history.wanted(samples - 1);
+        } else if (!sampledUp || history.at(0) > upFrom) {
             // The history does not cover the whole window yet: demand has not been sustained for it.
             up = Math.min(up, previous);
         }
