@@ -102,7 +102,12 @@ public final class LocalRuntime implements ContainerRuntime {
 
     private static NamespaceIsolation namespaces(ProcessLauncher launcher, InstanceTag tag, LocalRuntimeConfig config) {
         return new NamespaceIsolation(NamespaceIsolation.detect(launcher), launcher, tag,
-                Ipv4Block.parse(config.addressPool()));
+                Ipv4Block.parse(config.addressPool()), config.networkPool());
+    }
+
+    /** The isolation driver (for tests). */
+    IsolationDriver driver() {
+        return driver;
     }
 
     /** The isolation in effect: {@link Isolation#NAMESPACE} or {@link Isolation#NONE}, never AUTO. */

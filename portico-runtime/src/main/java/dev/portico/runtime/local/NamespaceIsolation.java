@@ -3,6 +3,7 @@ package dev.portico.runtime.local;
 import dev.portico.runtime.ContainerLaunch;
 import dev.portico.runtime.LaunchException;
 import dev.portico.runtime.VolumeMount;
+import dev.portico.runtime.local.NetworkNamespaces.Network;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -28,6 +29,18 @@ import org.slf4j.LoggerFactory;
  * <p>A container's command runs as:
  *
  * <pre>
+ * portico-init JVM_PID NETNS N PROCS_FILE... M HOST_DIR MOUNT_POINT... COMMAND...
+ * </pre>
+ *
+ * <p>one small C program ({@link NativeInit}, compiled on the host) that does in one process, in
+ * this order, what the util-linux chain below does in five: it asks for SIGKILL when the JVM's
+ * spawn thread ends, joins the cgroups, waits for the go-ahead on stdin, enters the network
+ * namespace, unshares the PID and mount namespaces, forks the user's command as PID 1 of the new
+ * PID namespace (which makes every mount private, mounts its own {@code /proc}, bind-mounts the
+ * volumes and starts its own session) and waits for it. Where it cannot be built (no C compiler),
+ * or with {@code -Dportico.runtime.nativeInit=false}, the same steps are:
+ *
+ * <pre>
  * setpriv --pdeathsig KILL --                      (ProcessLauncher: dies with the JVM's spawn thread)
  *   sh -c GATE                                     (enters the cgroups, waits for the network, execs)
  *   nsenter --net=/var/run/netns/NAME              (enters the network namespace)
@@ -36,6 +49,10 @@ import org.slf4j.LoggerFactory;
  *   setsid COMMAND...                              (PID 1 of its own PID namespace, own session)
  * </pre>
  *
+ * <p>Each {@code exec} costs 1.5–3 ms on the small VMs Portico runs on (more under load), which
+ * is why the native init exists. The network namespace usually comes ready from the
+ * {@link NetworkPool}; otherwise it is made while the chain starts.
+ *
  * <p>Resources: the container's cgroups carry its limits ({@link ContainerCgroups}) before its
  * first process joins them, and the GPU devices it is given reach it as
  * {@code CUDA_VISIBLE_DEVICES} ({@link ProcessLauncher}). Volumes are bind-mounted by the init
@@ -43,25 +60,30 @@ import org.slf4j.LoggerFactory;
  * namespace's propagation is private, so nothing of them is seen outside the container, except
  * the empty mount point directories ({@link MountPoints}).
  *
- * <p>Everything up to {@code unshare} is one process (each step {@code exec}s the next), the one
- * the JVM started. {@code unshare} forks the user's command as the init of a new PID namespace and
- * waits for it, exiting with its status. This chain is what guarantees "no orphans": when the init
- * exits, the kernel kills every other process in its namespace; {@code --kill-child} kills the init
- * if {@code unshare} dies; {@code --pdeathsig} kills {@code unshare} if the JVM dies, even by
- * SIGKILL. What a crash leaves behind is only names: namespace files, veth pairs and cgroup
- * directories, which {@link #removeLeftovers} clears, and the route of its address block, which
- * the next runtime that claims the block or closes takes over or removes ({@link AddressPool}).
+ * <p>Everything up to the fork is one process (in the util-linux chain each step {@code exec}s
+ * the next), the one the JVM started; it forks the user's command as the init of a new PID
+ * namespace and waits for it, exiting with its status. This is what guarantees "no orphans": when
+ * the init exits, the kernel kills every other process in its namespace; the init gets SIGKILL
+ * if its parent dies ({@code --kill-child}); the parent gets SIGKILL if the JVM dies, even by
+ * SIGKILL ({@code --pdeathsig}). What a crash leaves behind is only names: namespace files, veth
+ * pairs and cgroup directories, which {@link #removeLeftovers} clears, and the route of its
+ * address block, which the next runtime that claims the block or closes takes over or removes
+ * ({@link AddressPool}).
  *
- * <p>Exit status: {@code unshare} reports the init's exit status, and re-raises a signal that
- * killed it, so the JVM sees 128 + signal. util-linux 2.38 cannot re-raise SIGKILL
- * ({@code signal(SIGKILL)} fails) and exits with 1 instead, but the runtime's own kills go
- * through the cgroup, which kills {@code unshare} too, and then the JVM sees 137 directly.
+ * <p>Exit status: the parent exits with the init's status, or 128 + the signal that killed it.
+ * ({@code unshare} re-raises the signal instead, so the JVM sees the same number, except that
+ * util-linux 2.38 cannot re-raise SIGKILL and exits with 1; but the runtime's own kills go
+ * through the cgroup, which kills {@code unshare} too, and then the JVM sees 137 directly.)
  */
 final class NamespaceIsolation implements IsolationDriver {
 
     private static final Logger log = LoggerFactory.getLogger(NamespaceIsolation.class);
     private static final Path ADDRESS_LOCK_DIR = Path.of("/run/portico/address-blocks");
     private static final long INIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long INIT_POLL_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+
+    /** System property: {@code false} starts containers through util-linux even where portico-init works. */
+    static final String NATIVE_INIT_PROPERTY = "portico.runtime.nativeInit";
 
     /**
      * The chain's first step, run by {@code sh}: moves itself into the {@code $1} cgroups whose
@@ -85,22 +107,49 @@ final class NamespaceIsolation implements IsolationDriver {
     record Tools(Path ip, Path sh, Path nsenter, Path unshare, Path setsid, Path mount) {}
 
     private final Tools tools;
+    /** portico-init; null to use the util-linux chain. */
+    private final Path nativeInit;
     private final ProcessLauncher launcher;
     private final NetworkNamespaces namespaces;
     private final AddressPool addressPool;
+    private final NetworkPool networkPool;
     private final ContainerCgroups cgroups;
     private final MountPoints mountPoints = new MountPoints();
+    /** Namespaces and host interfaces of this instance's containers and pool: not leftovers. */
+    private final Set<String> namespacesInUse = ConcurrentHashMap.newKeySet();
     private final Set<String> interfacesInUse = ConcurrentHashMap.newKeySet();
 
-    NamespaceIsolation(Tools tools, ProcessLauncher launcher, InstanceTag tag, Ipv4Block pool) {
+    /**
+     * @param networkPoolSize how many network namespaces to keep ready ({@link NetworkPool}); 0
+     *     for none
+     */
+    NamespaceIsolation(Tools tools, ProcessLauncher launcher, InstanceTag tag, Ipv4Block pool, int networkPoolSize) {
         this.tools = tools;
         this.launcher = launcher;
+        if (Boolean.parseBoolean(System.getProperty(NATIVE_INIT_PROPERTY, "true"))) {
+            this.nativeInit = NativeInit.locate().orElse(null);
+        } else {
+            log.info("containers start through setpriv, nsenter and unshare ({}=false)", NATIVE_INIT_PROPERTY);
+            this.nativeInit = null;
+        }
         this.namespaces = new NetworkNamespaces(tools.ip(), tag);
         this.addressPool = new AddressPool(pool, ADDRESS_LOCK_DIR, tools.ip());
         this.cgroups = ContainerCgroups.detect(tag);
         if (!cgroups.present()) {
             log.info("containers are killed through their PID namespace");
         }
+        this.networkPool = new NetworkPool(networkPoolSize, namespaces, addressPool, namespacesInUse, interfacesInUse);
+        networkPool.refill();
+    }
+
+    /** The pool of ready network namespaces (for tests). */
+    NetworkPool networkPool() {
+        return networkPool;
+    }
+
+    /** Whether containers start through portico-init rather than the util-linux chain. */
+    boolean usesNativeInit() {
+        return nativeInit != null;
     }
 
     /**
@@ -150,12 +199,13 @@ final class NamespaceIsolation implements IsolationDriver {
     /**
      * Sets up the container's cgroup, network and processes.
      *
-     * <p>Why the gate: creating the namespace and veth pair takes two {@code ip} processes, and
-     * starting the chain takes half a dozen {@code exec}s; on small VMs each costs milliseconds.
-     * They only depend on each other at {@code nsenter}, so the chain is started at once, moves
-     * itself into its cgroup and waits on stdin while the network is set up in parallel; the JVM
-     * then writes the line that lets it go on, and closes stdin (the container reads end-of-file).
-     * If the network cannot be set up, the waiting chain is killed before any user code ran.
+     * <p>The network namespace comes from the {@link NetworkPool} when one is ready. Otherwise
+     * it is made here, which takes two {@code ip} processes, while the chain starts: they only
+     * depend on each other when the chain enters the namespace, so the chain moves itself into
+     * its cgroups and waits on stdin (the gate) while the network is set up in parallel; the JVM
+     * then writes the line that lets it go on, and closes stdin (the container reads
+     * end-of-file). If the network cannot be set up, the waiting chain is killed before any user
+     * code ran. With a pooled network the line is written at once.
      */
     @Override
     public LocalContainer launch(ContainerLaunch launch) throws LaunchException {
@@ -166,24 +216,39 @@ final class NamespaceIsolation implements IsolationDriver {
                         + " does not exist");
             }
         }
+        try {
+            return start(launch);
+        } finally {
+            networkPool.refill();
+        }
+    }
+
+    private LocalContainer start(ContainerLaunch launch) throws LaunchException {
+        String id = launch.id();
         List<Path> mountPoints;
         try {
             mountPoints = this.mountPoints.acquire(launch.mounts().stream().map(VolumeMount::containerPath).toList());
         } catch (IOException e) {
             throw new LaunchException("cannot create the mount points of container " + id + ": " + e.getMessage(), e);
         }
-        AddressPool.Subnet subnet;
-        try {
-            subnet = addressPool.acquire();
-        } catch (LaunchException | RuntimeException e) {
-            this.mountPoints.release(mountPoints);
-            throw e;
+        Optional<Network> pooled = networkPool.take(id);
+        Network network;
+        if (pooled.isPresent()) {
+            network = pooled.get();
+        } else {
+            AddressPool.Subnet subnet;
+            try {
+                subnet = addressPool.acquire();
+            } catch (LaunchException | RuntimeException e) {
+                this.mountPoints.release(mountPoints);
+                throw e;
+            }
+            network = namespaces.forContainer(id, subnet);
+            namespacesInUse.add(network.namespace());
+            interfacesInUse.add(network.hostInterface());
         }
-        String namespace = namespaces.namespaceName(id);
-        String hostInterface = namespaces.hostInterface(subnet);
-        interfacesInUse.add(hostInterface);
         Runnable releaseHeld = () -> {
-            releaseNetwork(namespace, hostInterface, subnet);
+            releaseNetwork(network);
             this.mountPoints.release(mountPoints);
         };
         ContainerCgroup cgroup = null;
@@ -195,30 +260,36 @@ final class NamespaceIsolation implements IsolationDriver {
             releaseHeld.run();
             throw new LaunchException("cannot create the cgroup of container " + id + ": " + e, e);
         }
-        CompletableFuture<Void> network = new CompletableFuture<>();
-        Thread.ofVirtual().name("portico-netns-" + id).start(() -> {
-            try {
-                namespaces.create(namespace, hostInterface, subnet);
-                network.complete(null);
-            } catch (IOException | RuntimeException e) {
-                network.completeExceptionally(e);
-            }
-        });
+        CompletableFuture<Void> networkReady = new CompletableFuture<>();
+        if (pooled.isPresent()) {
+            networkReady.complete(null);
+        } else {
+            Thread.ofVirtual().name("portico-netns-" + id).start(() -> {
+                try {
+                    namespaces.create(network);
+                    networkReady.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    networkReady.completeExceptionally(e);
+                }
+            });
+        }
         Process process;
         try {
-            process = launcher.start(chain(cgroup, namespace, launch), launch, launch.port());
+            process = nativeInit != null
+                    ? launcher.startGuarded(nativeInitCommand(cgroup, network.namespace(), launch), launch, launch.port())
+                    : launcher.start(chain(cgroup, network.namespace(), launch), launch, launch.port());
         } catch (LaunchException e) {
-            abandon(network, cgroup, releaseHeld);
+            abandon(networkReady, cgroup, releaseHeld);
             throw e;
         }
         try {
-            network.get();
+            networkReady.get();
             try (OutputStream gate = process.getOutputStream()) {
                 gate.write('\n');
             }
         } catch (ExecutionException | IOException | InterruptedException e) {
             process.destroyForcibly();
-            abandon(network, cgroup, releaseHeld);
+            abandon(networkReady, cgroup, releaseHeld);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -226,14 +297,32 @@ final class NamespaceIsolation implements IsolationDriver {
             throw new LaunchException("cannot set up container " + id + ": " + cause.getMessage(), cause);
         }
         ProcessHandle init = awaitInit(process);
-        InetSocketAddress address = new InetSocketAddress(subnet.block().address(2), launch.port());
-        NamespaceProcesses processes = new NamespaceProcesses(id, process, init, cgroup, namespace,
-                hostInterface, releaseHeld);
-        log.info("container {} started: pid {}, address {}:{}, network namespace {}", id, processes.pid(),
-                address.getAddress().getHostAddress(), launch.port(), namespace);
+        InetSocketAddress address = new InetSocketAddress(network.subnet().block().address(2), launch.port());
+        NamespaceProcesses processes = new NamespaceProcesses(id, process, init, cgroup, network.namespace(),
+                network.hostInterface(), releaseHeld);
+        log.info("container {} started: pid {}, address {}:{}, network namespace {}{}", id, processes.pid(),
+                address.getAddress().getHostAddress(), launch.port(), network.namespace(),
+                pooled.isPresent() ? " (pooled)" : "");
         return new LocalContainer(id, address, process, processes);
     }
 
+    /** The portico-init command line: see {@link NativeInit} and the source it compiles. */
+    private List<String> nativeInitCommand(ContainerCgroup cgroup, String namespace, ContainerLaunch launch) {
+        List<Path> procsFiles = cgroup == null ? List.of() : cgroup.procsFiles();
+        List<String> command = new ArrayList<>(List.of(nativeInit.toString(),
+                Long.toString(ProcessHandle.current().pid()), NetworkNamespaces.path(namespace).toString(),
+                Integer.toString(procsFiles.size())));
+        procsFiles.forEach(file -> command.add(file.toString()));
+        command.add(Integer.toString(launch.mounts().size()));
+        for (VolumeMount mount : launch.mounts()) {
+            command.add(mount.hostDirectory().toString());
+            command.add(mount.containerPath());
+        }
+        command.addAll(launch.command());
+        return command;
+    }
+
+    /** The util-linux chain: see the class comment. */
     private List<String> chain(ContainerCgroup cgroup, String namespace, ContainerLaunch launch) {
         List<Path> procsFiles = cgroup == null ? List.of() : cgroup.procsFiles();
         List<String> command = new ArrayList<>(List.of(tools.sh().toString(), "-c", GATE, "sh",
@@ -264,10 +353,11 @@ final class NamespaceIsolation implements IsolationDriver {
         releaseHeld.run();
     }
 
-    private void releaseNetwork(String namespace, String hostInterface, AddressPool.Subnet subnet) {
-        namespaces.delete(namespace, hostInterface);
-        interfacesInUse.remove(hostInterface);
-        addressPool.release(subnet);
+    private void releaseNetwork(Network network) {
+        namespaces.delete(network);
+        namespacesInUse.remove(network.namespace());
+        interfacesInUse.remove(network.hostInterface());
+        addressPool.release(network.subnet());
     }
 
     /**
@@ -285,14 +375,16 @@ final class NamespaceIsolation implements IsolationDriver {
                 return init.get();
             }
             LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(2));
+            pause = Math.min(pause * 2, INIT_POLL_MAX_NANOS);
         }
         return null;
     }
 
     /**
      * Kills and removes what earlier instances with this tag left: processes in leftover cgroups
-     * and namespaces, then the veths, namespace names and cgroup directories.
+     * and namespaces, then the veths, namespace names and cgroup directories. Pooled namespaces
+     * count as a container's when one took them (the host interface's label says which); this
+     * instance's own pool is left alone.
      *
      * @param live ids of this instance's containers, which are left alone
      * @return ids of the leftover containers found
@@ -305,9 +397,9 @@ final class NamespaceIsolation implements IsolationDriver {
             found.add(cgroup.containerId());
             cgroup.kill();
         }
-        List<String> leftoverNamespaces = namespaces.leftoverNamespaces(live);
+        List<String> leftoverNamespaces = namespaces.leftoverNamespaces(namespacesInUse);
         for (String namespace : leftoverNamespaces) {
-            found.add(namespaces.containerId(namespace));
+            namespaces.containerId(namespace).filter(id -> !live.contains(id)).ifPresent(found::add);
             ProcFs.handles(namespaces.pids(namespace)).forEach(ProcessHandle::destroyForcibly);
         }
         namespaces.delete(leftoverNamespaces, namespaces.leftoverInterfaces(interfacesInUse));
@@ -320,6 +412,7 @@ final class NamespaceIsolation implements IsolationDriver {
 
     @Override
     public void close() {
+        networkPool.close();
         addressPool.close();
         cgroups.close();
     }

@@ -5,12 +5,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processes of a namespace-isolated container: the launched chain, which ends as
- * {@code unshare} (outside the container's PID namespace, waiting for it), and its only child,
- * the user's command, which is PID 1 inside.
+ * The processes of a namespace-isolated container: the launched process (portico-init, or the
+ * util-linux chain, which ends as {@code unshare}), outside the container's PID namespace,
+ * waiting for its only child, the user's command, which is PID 1 inside.
  *
  * <p>Ending the container means ending that init: the kernel then kills everything else in the
- * PID namespace, and {@code unshare} exits with the init's status. The cgroup, when there is one,
+ * PID namespace, and the launched process exits with the init's status. The cgroup, when there is one,
  * does the same in one write and also catches the chain itself.
  */
 final class NamespaceProcesses implements ContainerProcesses {

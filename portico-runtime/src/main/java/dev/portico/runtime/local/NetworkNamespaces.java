@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,10 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Named network namespaces with a veth pair each, made with iproute2.
  *
- * <p>Names carry the runtime's {@link InstanceTag}: namespace {@code portico-<tag>-<containerId>}
- * (in {@code /var/run/netns}), host-side interface {@code pt<tag><subnet index in hex>} (at most
- * 14 characters: Linux allows 15). The container side is always {@code eth0}: it is created
- * directly inside the namespace, so it never clashes with host interfaces.
+ * <p>Names carry the runtime's {@link InstanceTag}: host-side interface
+ * {@code pt<tag><subnet index in hex>} (at most 14 characters: Linux allows 15); namespace (in
+ * {@code /var/run/netns}) {@code portico-<tag>-<containerId>} when made for a container, or
+ * {@code portico-<tag>-net.<subnet index in hex>} when made ahead of time for the
+ * {@link NetworkPool}, before the container is known (no container id has a '.'). A namespace
+ * file cannot be renamed (it is a mount point), so the container's id goes into the host
+ * interface's alias instead ({@code ip link} shows it), where {@link NamespaceIsolation#removeLeftovers}
+ * finds it. The container side is always {@code eth0}: it is created directly inside the namespace,
+ * so it never clashes with host interfaces.
  *
  * <p>Cost: setting one up is two {@code ip -batch} processes (the host side, then the inside:
  * iproute2 cannot switch namespaces between batch lines), ~10 ms together; most of it is
@@ -29,6 +35,11 @@ final class NetworkNamespaces {
     private static final Logger log = LoggerFactory.getLogger(NetworkNamespaces.class);
     static final Path RUN_DIR = Path.of("/var/run/netns");
     private static final String CONTAINER_INTERFACE = "eth0";
+    private static final String POOL_INFIX = "net.";
+    private static final Path SYS_NET = Path.of("/sys/class/net");
+
+    /** A network namespace with its veth pair, host end {@code hostInterface}, on {@code subnet}. */
+    record Network(String namespace, String hostInterface, AddressPool.Subnet subnet) {}
 
     private final Path ip;
     private final String namespacePrefix;
@@ -40,11 +51,17 @@ final class NetworkNamespaces {
         this.interfacePrefix = "pt" + tag;
     }
 
-    String namespaceName(String containerId) {
-        return namespacePrefix + containerId;
+    /** The names of container {@code containerId}'s network on {@code subnet}, made at its launch. */
+    Network forContainer(String containerId, AddressPool.Subnet subnet) {
+        return new Network(namespacePrefix + containerId, hostInterface(subnet), subnet);
     }
 
-    String hostInterface(AddressPool.Subnet subnet) {
+    /** The names of a network on {@code subnet} made ahead of time, before its container is known. */
+    Network pooled(AddressPool.Subnet subnet) {
+        return new Network(namespacePrefix + POOL_INFIX + Long.toHexString(subnet.index()), hostInterface(subnet), subnet);
+    }
+
+    private String hostInterface(AddressPool.Subnet subnet) {
         return interfacePrefix + Long.toHexString(subnet.index());
     }
 
@@ -57,7 +74,10 @@ final class NetworkNamespaces {
      * Creates the namespace with loopback up and a veth pair: host end {@code subnet .1}, container
      * end {@code eth0} with {@code subnet .2}. On failure nothing of it is left.
      */
-    void create(String namespace, String hostInterface, AddressPool.Subnet subnet) throws IOException {
+    void create(Network network) throws IOException {
+        String namespace = network.namespace();
+        String hostInterface = network.hostInterface();
+        AddressPool.Subnet subnet = network.subnet();
         String hostSide = """
                 netns add %1$s
                 link add %2$s type veth peer name %3$s netns %1$s
@@ -73,14 +93,14 @@ final class NetworkNamespaces {
             HostCommand.run(List.of(ip.toString(), "-batch", "-"), hostSide);
             HostCommand.run(List.of(ip.toString(), "-n", namespace, "-batch", "-"), inside);
         } catch (IOException e) {
-            delete(namespace, hostInterface);
+            delete(network);
             throw e;
         }
     }
 
     /** Removes the veth pair and the namespace's name; either may already be gone. Never throws. */
-    void delete(String namespace, String hostInterface) {
-        delete(List.of(namespace), List.of(hostInterface));
+    void delete(Network network) {
+        delete(List.of(network.namespace()), List.of(network.hostInterface()));
     }
 
     /**
@@ -90,7 +110,7 @@ final class NetworkNamespaces {
     void delete(List<String> namespaceNames, List<String> hostInterfaces) {
         StringBuilder batch = new StringBuilder();
         hostInterfaces.stream()
-                .filter(name -> Files.exists(Path.of("/sys/class/net", name)))
+                .filter(name -> Files.exists(SYS_NET.resolve(name)))
                 .forEach(name -> batch.append("link del ").append(name).append('\n'));
         namespaceNames.stream()
                 .filter(name -> Files.exists(path(name)))
@@ -104,7 +124,7 @@ final class NetworkNamespaces {
             // Someone else (a removeLeftovers() racing with this container's own exit) may have
             // deleted them in between: only what is still there is worth a warning.
             boolean gone = namespaceNames.stream().noneMatch(name -> Files.exists(path(name)))
-                    && hostInterfaces.stream().noneMatch(name -> Files.exists(Path.of("/sys/class/net", name)));
+                    && hostInterfaces.stream().noneMatch(name -> Files.exists(SYS_NET.resolve(name)));
             if (!gone) {
                 log.warn("cannot delete network namespaces {} / interfaces {}: {}", namespaceNames, hostInterfaces,
                         e.getMessage());
@@ -112,8 +132,32 @@ final class NetworkNamespaces {
         }
     }
 
-    /** Names of this instance's namespaces whose container is not in {@code live}. */
-    List<String> leftoverNamespaces(Set<String> live) {
+    /** Whether both the namespace and the host end of its veth pair (still) exist. */
+    static boolean exists(Network network) {
+        return Files.exists(path(network.namespace())) && Files.exists(SYS_NET.resolve(network.hostInterface()));
+    }
+
+    /**
+     * Labels the host interface with the id of the container that uses it, so that a later
+     * instance's {@code removeLeftovers()} can name the container of a pooled namespace.
+     * A write to sysfs, no process.
+     */
+    static void label(String hostInterface, String containerId) throws IOException {
+        Files.writeString(SYS_NET.resolve(hostInterface).resolve("ifalias"), containerId);
+    }
+
+    /** The label of a host interface; empty when it has none or is gone. */
+    static Optional<String> label(String hostInterface) {
+        try {
+            String alias = Files.readString(SYS_NET.resolve(hostInterface).resolve("ifalias")).strip();
+            return alias.isEmpty() ? Optional.empty() : Optional.of(alias);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Names of this instance's namespaces that are not in {@code inUse}. */
+    List<String> leftoverNamespaces(Set<String> inUse) {
         List<String> names = new ArrayList<>();
         if (!Files.isDirectory(RUN_DIR)) {
             return names;
@@ -121,7 +165,7 @@ final class NetworkNamespaces {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(RUN_DIR, namespacePrefix + "*")) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!live.contains(containerId(name))) {
+                if (!inUse.contains(name)) {
                     names.add(name);
                 }
             }
@@ -131,9 +175,17 @@ final class NetworkNamespaces {
         return names;
     }
 
-    /** The container id in one of this instance's namespace names. */
-    String containerId(String namespace) {
-        return namespace.substring(namespacePrefix.length());
+    /**
+     * The id of the container that uses (or used) one of this instance's namespaces: from its
+     * name, or for a pooled one from its host interface's label; empty for a pooled namespace
+     * that no container took.
+     */
+    Optional<String> containerId(String namespace) {
+        String suffix = namespace.substring(namespacePrefix.length());
+        if (!suffix.startsWith(POOL_INFIX)) {
+            return Optional.of(suffix);
+        }
+        return label(interfacePrefix + suffix.substring(POOL_INFIX.length()));
     }
 
     /** Pids of the processes in a namespace (from {@code ip netns pids}); empty when it is gone. */
@@ -153,7 +205,7 @@ final class NetworkNamespaces {
     /** Host-side interfaces of this instance that no live container uses. */
     List<String> leftoverInterfaces(Set<String> liveInterfaces) {
         List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/sys/class/net"), interfacePrefix + "*")) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(SYS_NET, interfacePrefix + "*")) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
                 if (!liveInterfaces.contains(name)) {

@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
  * Starts container processes, always from one dedicated platform thread that lives as long as the
  * runtime.
  *
- * <p>Why one thread: every container command is prefixed with {@code setpriv --pdeathsig KILL},
- * so the kernel SIGKILLs it when its parent dies, which is what guarantees that no container
- * outlives a JVM that crashed or was SIGKILLed. But the kernel's notion of "parent" for
- * {@code PR_SET_PDEATHSIG} is the <em>thread</em> that forked the child, not the process: a
+ * <p>Why one thread: every container command is prefixed with {@code setpriv --pdeathsig KILL}
+ * (or, started with {@link #startGuarded}, asks for that itself), so the kernel SIGKILLs it when
+ * its parent dies, which is what guarantees that no container outlives a JVM that crashed or was
+ * SIGKILLed. But the kernel's notion of "parent" for {@code PR_SET_PDEATHSIG} is the
+ * <em>thread</em> that forked the child, not the process: a
  * container started from a pooled or virtual thread (whose carrier may end) would be killed the
  * moment that thread exits. The spawn thread ends only in {@link #close()}, after every container
  * has been killed.
@@ -71,6 +72,20 @@ final class ProcessLauncher implements AutoCloseable {
             throws LaunchException {
         List<String> full = new ArrayList<>(deathSignalPrefix);
         full.addAll(command);
+        return spawn(full, launch, port, extraEnvironment);
+    }
+
+    /**
+     * Like {@link #start(List, ContainerLaunch, int)}, for a command that sets its own parent
+     * death signal ({@code PR_SET_PDEATHSIG}) as its first step, such as portico-init: started
+     * as is, without {@code setpriv}, from the same spawn thread.
+     */
+    Process startGuarded(List<String> command, ContainerLaunch launch, int port) throws LaunchException {
+        return spawn(command, launch, port, Map.of());
+    }
+
+    private Process spawn(List<String> full, ContainerLaunch launch, int port, Map<String, String> extraEnvironment)
+            throws LaunchException {
         ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
         Map<String, String> environment = builder.environment();
         // The JVM's own GPU selection is not the container's: a container sees the devices it is given.

@@ -63,11 +63,25 @@ abstract class LocalRuntimeContractTest {
         // Nothing of the containers' cgroups is left, in any hierarchy.
         assertThat(CgroupTesting.instanceDirs(stateDir)).allSatisfy(dir -> assertThat(dir).doesNotExist());
         assertThat(CgroupTesting.instanceDirs(otherStateDir)).allSatisfy(dir -> assertThat(dir).doesNotExist());
+        assertNothingLeftOfClosedRuntime(stateDir);
+        assertNothingLeftOfClosedRuntime(otherStateDir);
+    }
+
+    /** Isolation-specific checks that closed runtimes with this state directory left nothing behind. */
+    void assertNothingLeftOfClosedRuntime(Path dir) {}
+
+    /** The network pool size of the runtimes the tests create (namespace isolation only). */
+    int networkPool() {
+        return LocalRuntimeConfig.DEFAULT_NETWORK_POOL;
     }
 
     LocalRuntime newRuntime(Path dir) {
+        return newRuntime(dir, networkPool());
+    }
+
+    LocalRuntime newRuntime(Path dir, int networkPool) {
         LocalRuntime created = LocalRuntime.create(
-                new LocalRuntimeConfig(dir, isolation(), LocalRuntimeConfig.DEFAULT_ADDRESS_POOL));
+                new LocalRuntimeConfig(dir, isolation(), LocalRuntimeConfig.DEFAULT_ADDRESS_POOL).withNetworkPool(networkPool));
         if (runtime != null) {
             otherRuntimes.add(created);
         }

@@ -4,24 +4,33 @@ import static dev.portico.runtime.local.TestProcesses.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.portico.runtime.LaunchException;
 import dev.portico.runtime.RunningContainer;
 import dev.portico.runtime.VolumeMount;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The local runtime with namespaces and cgroups; needs root on Linux, skipped elsewhere. */
+/**
+ * The local runtime with namespaces and cgroups, as configured by default (portico-init where a
+ * C compiler exists, a network pool); needs root on Linux, skipped elsewhere.
+ */
 class NamespaceRuntimeTest extends LocalRuntimeContractTest {
 
     @BeforeAll
@@ -44,6 +53,54 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
     @Override
     String bindAddress() {
         return "0.0.0.0";
+    }
+
+    /** Whether containers are expected to start through portico-init (where it can be built). */
+    boolean nativeInit() {
+        return true;
+    }
+
+    @Override
+    void assertNothingLeftOfClosedRuntime(Path dir) {
+        String tag = InstanceTag.of(dir).value();
+        assertThat(names(NetworkNamespaces.RUN_DIR, "portico-" + tag + "-*")).as("network namespaces").isEmpty();
+        assertThat(names(Path.of("/sys/class/net"), "pt" + tag + "*")).as("host interfaces").isEmpty();
+    }
+
+    private static List<String> names(Path dir, String glob) {
+        List<String> names = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return names;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob)) {
+            entries.forEach(entry -> names.add(entry.getFileName().toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return names;
+    }
+
+    /** This instance's network namespaces, pooled or a container's. */
+    private static Set<String> namespaces(Path stateDir) {
+        return new TreeSet<>(names(NetworkNamespaces.RUN_DIR, "portico-" + InstanceTag.of(stateDir) + "-*"));
+    }
+
+    private static NetworkPool poolOf(LocalRuntime runtime) {
+        return ((NamespaceIsolation) runtime.driver()).networkPool();
+    }
+
+    private void awaitFullPool(LocalRuntime runtime) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> poolOf(runtime).readyCount() == networkPool());
+    }
+
+    private static NamespaceProcesses processesOf(RunningContainer container) {
+        return (NamespaceProcesses) ((LocalContainer) container).processes();
+    }
+
+    private static String ip(String... arguments) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip"));
+        command.addAll(List.of(arguments));
+        return HostCommand.run(command, "");
     }
 
     @Override
@@ -125,7 +182,91 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
     }
 
     @Test
+    void containersStartThroughPorticoInitWhereACompilerExists() {
+        NamespaceIsolation driver = (NamespaceIsolation) runtime.driver();
+        if (nativeInit()) {
+            assumeTrue(Executables.findTool("cc").or(() -> Executables.findTool("gcc")).isPresent(), "no C compiler");
+            assertThat(driver.usesNativeInit()).isTrue();
+        } else {
+            assertThat(driver.usesNativeInit()).isFalse();
+        }
+    }
+
+    @Test
+    void aLaunchTakesAReadyNetworkAndThePoolRefills() throws Exception {
+        assumeTrue(networkPool() >= 2, "needs a network pool of 2");
+        awaitFullPool(runtime);
+        Set<String> ready = namespaces(stateDir);
+        assertThat(ready).hasSize(networkPool()).allMatch(name -> name.contains("-net."));
+
+        RunningContainer first = runtime.launch(launch("pooled-1", TestProcesses.httpServer("0.0.0.0")));
+        RunningContainer second = runtime.launch(launch("pooled-2", TestProcesses.httpServer("0.0.0.0")));
+
+        // Both took a ready network, each labelled with its container's id ...
+        for (RunningContainer container : List.of(first, second)) {
+            NamespaceProcesses processes = processesOf(container);
+            assertThat(ready).contains(processes.namespace());
+            assertThat(NetworkNamespaces.label(processes.hostInterface())).hasValue(container.id());
+        }
+        // ... and both listen on 0.0.0.0:8000, each at its own address.
+        first.whenListening(READY_TIMEOUT).get();
+        second.whenListening(READY_TIMEOUT).get();
+        assertThat(first.address().getPort()).isEqualTo(8000);
+        assertThat(second.address().getPort()).isEqualTo(8000);
+        assertThat(first.address().getAddress()).isNotEqualTo(second.address().getAddress());
+        assertThat(first.probe(Duration.ofSeconds(1))).isTrue();
+        assertThat(second.probe(Duration.ofSeconds(1))).isTrue();
+        // The pool refills in the background.
+        awaitFullPool(runtime);
+        assertThat(namespaces(stateDir)).hasSize(networkPool() + 2).containsAll(ready);
+    }
+
+    @Test
+    void closeRemovesTheNetworksNobodyTookAndTheBlocksRoute() throws Exception {
+        assumeTrue(networkPool() > 0, "needs a network pool");
+        LocalRuntime other = newRuntime(otherStateDir);
+        awaitFullPool(other);
+        RunningContainer container = other.launch(launch("short-lived", List.of("sleep", "1000")));
+        awaitFullPool(other);
+        String block = Ipv4Block.parse(container.address().getAddress().getHostAddress() + "/22", true).toString();
+        String hostInterface = processesOf(container).hostInterface();
+        assertThat(ip("route", "show", "type", "unreachable")).contains(block);
+        assertThat(ip("route", "show")).contains(hostInterface);
+
+        other.close();
+
+        assertThat(container.whenExited()).isDone();
+        assertNothingLeftOfClosedRuntime(otherStateDir);
+        assertThat(ip("route", "show", "type", "unreachable")).doesNotContain(block);
+        assertThat(ip("route", "show")).doesNotContain("pt" + InstanceTag.of(otherStateDir));
+    }
+
+    @Test
+    void removeLeftoversRemovesThePooledNetworksOfAnAbandonedInstance() throws Exception {
+        assumeTrue(networkPool() > 0, "needs a network pool");
+        // The runtime under test plays the crashed instance: it is neither closed nor asked again.
+        awaitFullPool(runtime);
+        RunningContainer abandoned = runtime.launch(launch("abandoned", List.of("sleep", "1000")));
+        awaitFullPool(runtime);
+        Set<String> left = namespaces(stateDir);
+        assertThat(left).hasSize(networkPool() + 1);
+
+        LocalRuntime successor = newRuntime(stateDir);
+        // Pooled networks nobody took are not containers.
+        assertThat(successor.removeLeftovers()).isEqualTo(1);
+
+        abandoned.whenExited().get(10, TimeUnit.SECONDS);
+        awaitFullPool(successor);
+        // Only the successor's own pool is left, untouched by its removeLeftovers().
+        assertThat(namespaces(stateDir)).hasSize(networkPool()).doesNotContainAnyElementsOf(left);
+        assertThat(successor.removeLeftovers()).isZero();
+        assertThat(namespaces(stateDir)).hasSize(networkPool());
+    }
+
+    @Test
     void aFailedNetworkSetupLeavesNothingBehind() throws Exception {
+        // Only a network made at launch can fail: take the runtime without a pool.
+        LocalRuntime runtime = newRuntime(stateDir, 0);
         String clash = "portico-" + InstanceTag.of(stateDir) + "-clash";
         HostCommand.run(List.of("ip", "netns", "add", clash), "");
         try {
@@ -146,7 +287,9 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
     void containersDieWithTheJvmThatStartedThem() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                ContainerInChildJvm.class.getName(), otherStateDir.toString())
+                "-D" + NamespaceIsolation.NATIVE_INIT_PROPERTY + "="
+                        + System.getProperty(NamespaceIsolation.NATIVE_INIT_PROPERTY, "true"),
+                ContainerInChildJvm.class.getName(), otherStateDir.toString(), Integer.toString(networkPool()))
                 .redirectErrorStream(true)
                 .start();
         List<Long> processes = new ArrayList<>();
@@ -157,7 +300,7 @@ class NamespaceRuntimeTest extends LocalRuntimeContractTest {
             long init = Long.parseLong(ready.substring(ContainerInChildJvm.READY.length()).trim());
             await().atMost(Duration.ofSeconds(5)).until(() -> tree(init).size() >= 3);
             processes.addAll(tree(init));
-            processes.add(ProcessHandle.of(init).flatMap(ProcessHandle::parent).orElseThrow().pid()); // unshare
+            processes.add(ProcessHandle.of(init).flatMap(ProcessHandle::parent).orElseThrow().pid()); // its parent
 
             child.destroyForcibly().waitFor();
         }
