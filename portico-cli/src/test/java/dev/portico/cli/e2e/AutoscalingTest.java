@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,11 +49,15 @@ class AutoscalingTest {
                 "unauthenticated = true, targetConcurrency = 2, minContainers = 1, scaledownWindow = 3"))));
         await().atMost(Duration.ofSeconds(20)).until(() -> live("busy") == 1);
 
-        List<CompletableFuture<Integer>> load = IntStream.range(0, 8)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> platform.get("busy", "web", "/slow?6").statusCode()))
-                .toList();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> live("busy") == 4);
-        assertThat(load.stream().map(CompletableFuture::join)).containsOnly(200);
+        // One thread per request: the common pool has a single worker on two cores.
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<CompletableFuture<Integer>> load = IntStream.range(0, 8)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(
+                            () -> platform.get("busy", "web", "/slow?10").statusCode(), clients))
+                    .toList();
+            await().atMost(Duration.ofSeconds(9)).pollInterval(Duration.ofMillis(100)).until(() -> live("busy") == 4);
+            assertThat(load.stream().map(CompletableFuture::join)).containsOnly(200);
+        }
 
         await().atMost(Duration.ofSeconds(15)).until(() -> live("busy") == 1);
     }
