@@ -234,6 +234,10 @@ class FoundationTest {
                 .isInstanceOf(PorticoException.class)
                 .hasMessageContaining("test.Web: @Server(port = 0): port must be in 1..65535");
 
+        assertThatThrownBy(() -> platform.deploy("img", jar("img", "image = \"python:3.12\"")))
+                .isInstanceOf(PorticoException.class)
+                .hasMessageContaining("container images are not supported by the local runtime");
+
         assertThatThrownBy(() -> platform.deploy("bad--name", jar("dash", "unauthenticated = true")))
                 .isInstanceOf(PorticoException.class)
                 .hasMessageContaining("must not contain '--'");

@@ -90,6 +90,14 @@ public final class Deployer {
                             + " create it with: portico secret create " + secret + " KEY=VALUE");
                 }
             }
+            if (!spec.image().isEmpty()) {
+                problems.add(spec.className() + ": @Server(image = \"" + spec.image() + "\"): container images are not"
+                        + " supported by the local runtime (containers run on this host's file system); remove it");
+            }
+            if (spec.enableMemorySnapshot()) {
+                problems.add(spec.className() + ": @Server(enableMemorySnapshot = true): memory snapshots are not"
+                        + " supported by the local runtime yet; remove it");
+            }
             for (String volume : spec.volumes()) {
                 String name = volume.substring(0, volume.indexOf(':'));
                 if (!store.volumeExists(name)) {
