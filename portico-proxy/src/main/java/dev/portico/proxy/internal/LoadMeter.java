@@ -31,6 +31,7 @@ final class LoadMeter {
 
     private final HashMap<String, ServerLoad> loads = new HashMap<>();
     private final ProxyMetrics metrics;
+    private long lastHarvestNanos = System.nanoTime();
 
     LoadMeter(ProxyMetrics metrics) {
         this.metrics = metrics;
@@ -59,16 +60,18 @@ final class LoadMeter {
         load.meters.inFlight.decrementAndGet();
     }
 
-    /** Per server, inFlight × nanoseconds since the previous harvest; resets the integrals. */
-    Map<String, Long> harvest() {
+    /** Per server, the time-weighted mean in-flight count since the previous harvest; resets the integrals. */
+    Map<String, Double> harvest() {
         long now = System.nanoTime();
-        Map<String, Long> out = new HashMap<>();
+        long window = now - lastHarvestNanos;
+        lastHarvestNanos = now;
+        Map<String, Double> out = new HashMap<>();
         for (Iterator<Map.Entry<String, ServerLoad>> it = loads.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, ServerLoad> e = it.next();
             ServerLoad load = e.getValue();
             load.advance(now);
-            if (load.integral != 0) {
-                out.put(e.getKey(), load.integral);
+            if (load.integral != 0 && window > 0) {
+                out.put(e.getKey(), (double) load.integral / window);
             }
             load.integral = 0;
             if (load.inFlight == 0) {
