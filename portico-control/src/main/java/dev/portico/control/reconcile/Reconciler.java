@@ -169,6 +169,9 @@ public final class Reconciler implements AutoCloseable {
 
     private void pass() {
         Instant now = clock.instant();
+        // Holds are read before the store: a deploy activates its version, then releases its hold.
+        // Read in this order, a pass that straddles the two still protects the new containers.
+        Map<Long, Hold> heldApps = Map.copyOf(holds);
         overrides = store.autoscalerOverrides();
         Map<ServerKey, ActiveServer> active = readActiveServers();
         fleet.route(active);
@@ -186,7 +189,7 @@ public final class Reconciler implements AutoCloseable {
         Map<ServerKey, List<ContainerView>> capacity = new HashMap<>();
         for (ContainerView container : fleet.snapshot()) {
             ActiveServer server = active.get(container.server());
-            Hold hold = holds.get(container.server().appId());
+            Hold hold = heldApps.get(container.server().appId());
             boolean current = server != null && server.version() == container.version();
             boolean candidate = hold != null && hold.candidateVersion() == container.version();
             if (current) {
@@ -205,7 +208,7 @@ public final class Reconciler implements AutoCloseable {
             List<ContainerView> live = capacity.getOrDefault(key, List.of());
             Decision decision = autoscaler.decide(key, settings(server), live.size(), now);
             int desired = decision.desired();
-            Hold hold = holds.get(key.appId());
+            Hold hold = heldApps.get(key.appId());
             if (desired > live.size() && (hold == null || !hold.freezeActive())
                     && fleet.restartDelay(key).isZero()) {
                 String artifact = artifactOf(key.appId(), server.version());
