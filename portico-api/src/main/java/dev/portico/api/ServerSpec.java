@@ -111,11 +111,6 @@ public record ServerSpec(
         return p.list;
     }
 
-    /** The upper bound on containers, with unbounded as {@link Integer#MAX_VALUE}. */
-    public int effectiveMaxContainers() {
-        return maxContainers == UNBOUNDED ? Integer.MAX_VALUE : maxContainers;
-    }
-
     private static String quote(String s) {
         return '"' + s + '"';
     }

@@ -13,6 +13,7 @@ import dev.portico.control.store.AppRecord;
 import dev.portico.control.store.ContainerRecord;
 import dev.portico.control.store.Store;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,12 +108,16 @@ public final class Catalog {
             appId = record.get().id();
         }
         Map<String, Integer> inFlight = dataPlane.inFlightByContainer();
+        Map<Long, AppRecord> owners = new HashMap<>();
+        for (AppRecord record : store.apps()) {
+            owners.put(record.id(), record);
+        }
         List<ContainerInfo> containers = new ArrayList<>();
         for (ContainerRecord c : store.containers(appId, server)) {
             if (!includeEnded && c.state().isFinal()) {
                 continue;
             }
-            AppRecord owner = store.app(c.appId()).orElseThrow();
+            AppRecord owner = owners.get(c.appId());
             if (!owner.environment().equals(environment)) {
                 continue;
             }

@@ -1,5 +1,6 @@
 package dev.portico.control.deploy;
 
+import dev.portico.api.AutoscalerSettings;
 import dev.portico.api.DeployResult;
 import dev.portico.api.Names;
 import dev.portico.api.ServerSpec;
@@ -143,7 +144,8 @@ public final class Deployer {
             for (ServerSpec spec : specs) {
                 ServerKey key = new ServerKey(app.id(), app.environment(), app.name(), spec.name());
                 long running = old.stream().filter(c -> c.server().equals(key)).count();
-                int target = (int) Math.min(spec.effectiveMaxContainers(), Math.max(running, spec.minContainers()));
+                int target = (int) Math.min(AutoscalerSettings.of(spec).effectiveMaxContainers(),
+                        Math.max(running, spec.minContainers()));
                 for (int i = 0; i < target; i++) {
                     started.add(fleet.start(key, version, spec, artifact));
                 }

@@ -151,10 +151,6 @@ public final class Store implements AutoCloseable {
                 .stream().findFirst();
     }
 
-    public Optional<AppRecord> app(long id) {
-        return query("SELECT * FROM apps WHERE id = ?", Store::app, id).stream().findFirst();
-    }
-
     public List<AppRecord> apps() {
         return query("SELECT * FROM apps ORDER BY environment, name", Store::app);
     }

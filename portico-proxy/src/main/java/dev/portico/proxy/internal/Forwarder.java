@@ -124,8 +124,8 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         phase = FORWARDING;
         target = t;
         t.inFlight.incrementAndGet();
-        load = loop.load.begin(t.serverId);
         exchangeStartNanos = System.nanoTime();
+        load = loop.load.begin(t.serverId, exchangeStartNanos);
 
         BackendHandler h = loop.pool.acquire(t.address);
         boolean fresh = h == null;
@@ -405,8 +405,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
     private void endExchange(int fate) {
         if (target != null) {
             target.inFlight.decrementAndGet();
-            load.meters.latency(System.nanoTime() - exchangeStartNanos);
-            loop.load.end(load);
+            long now = System.nanoTime();
+            load.meters.latency(now - exchangeStartNanos);
+            loop.load.end(load, now);
             target = null;
             load = null;
         }

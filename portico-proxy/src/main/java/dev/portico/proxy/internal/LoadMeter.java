@@ -38,8 +38,7 @@ final class LoadMeter {
     }
 
     /** A request for {@code serverId} was sent to a container; returns the handle to give to {@link #end}. */
-    ServerLoad begin(String serverId) {
-        long now = System.nanoTime();
+    ServerLoad begin(String serverId, long now) {
         ServerLoad load = loads.get(serverId);
         if (load == null) {
             load = new ServerLoad(metrics.forServer(serverId));
@@ -54,8 +53,8 @@ final class LoadMeter {
     }
 
     /** That request's response completed, or its exchange failed. */
-    void end(ServerLoad load) {
-        load.advance(System.nanoTime());
+    void end(ServerLoad load, long now) {
+        load.advance(now);
         load.inFlight--;
         load.meters.inFlight.decrementAndGet();
     }
