@@ -47,10 +47,11 @@ final class ContainerListCommand implements Runnable {
             Output.json(client, containers);
             return;
         }
-        Table table = new Table("ID", "APP", "SERVER", "VERSION", "STATE", "ADDRESS", "IN-FLIGHT", "AGE", "REASON");
+        Table table = new Table("ID", "APP", "SERVER", "VERSION", "STATE", "ADDRESS", "IN-FLIGHT", "AGE", "REASON",
+                "RESTARTS", "LAST FAILURE");
         for (ContainerInfo c : containers) {
             table.row(c.id(), c.app(), c.server(), "v" + c.version(), c.state(), c.address(), c.inFlight(),
-                    Output.age(c.createdAt()), c.reason());
+                    Output.age(c.createdAt()), c.reason(), c.restarts(), c.lastFailure());
         }
         table.print(System.out);
     }

@@ -112,8 +112,10 @@ public final class Catalog {
         for (AppRecord record : store.apps()) {
             owners.put(record.id(), record);
         }
+        List<ContainerRecord> records = store.containers(appId, server);
+        Map<String, Restarts> restarts = Restarts.of(records);
         List<ContainerInfo> containers = new ArrayList<>();
-        for (ContainerRecord c : store.containers(appId, server)) {
+        for (ContainerRecord c : records) {
             if (!includeEnded && c.state().isFinal()) {
                 continue;
             }
@@ -123,7 +125,7 @@ public final class Catalog {
             }
             containers.add(new ContainerInfo(c.id(), owner.environment(), owner.name(), c.server(), c.version(),
                     c.state(), c.address(), c.state() == ContainerState.STOPPED ? 0 : inFlight.getOrDefault(c.id(), 0),
-                    c.reason(), c.createdAt()));
+                    c.reason(), restarts.get(c.id()).count(), restarts.get(c.id()).lastFailure(), c.createdAt()));
         }
         return containers;
     }

@@ -62,6 +62,29 @@ class FailureAndLoadTest {
     }
 
     @Test
+    void aRefusedConnectSendsTheRequestToTheNextReadyContainer() throws Exception {
+        TestBackend a = fx.backend("A");
+        int closedPort;
+        try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = gone.getLocalPort();
+        }
+        Endpoint dead = new Endpoint("gone", new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort));
+        fx.routes(new Route("main--app--one", ProxyFixture.ENV, ProxyFixture.EAST, true,
+                List.of(dead, new Endpoint(a.id, a.address()))));
+        // Least in flight favours the dead container (nothing ever stays in flight on it).
+        RawClient client = fx.client();
+        for (int i = 0; i < 20; i++) {
+            assertThat(client.get("main--app--one", "/", "").text()).isEqualTo("A");
+            client.send("POST /upload HTTP/1.1\r\nHost: main--app--one\r\nContent-Length: 5\r\n\r\nhello");
+            assertThat(client.read().text()).isEqualTo("5");
+        }
+        // With every container gone, the request gets its 502.
+        fx.routes(new Route("main--app--one", ProxyFixture.ENV, ProxyFixture.EAST, true, List.of(dead, dead)));
+        assertThat(client.get("main--app--one", "/", "").status()).isEqualTo(502);
+        await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.inFlightByContainer().isEmpty());
+    }
+
+    @Test
     void harvestLoadIsTheTimeWeightedMeanInFlight() throws Exception {
         TestBackend a = fx.backend("A");
         fx.routes(route("main--app--hello", a), route("main--app--idle", fx.backend("B")));

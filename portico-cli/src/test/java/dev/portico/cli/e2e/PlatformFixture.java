@@ -118,6 +118,7 @@ final class PlatformFixture implements AutoCloseable {
     public void close() {
         if (platform != null) {
             platform.close();
+            platform = null;
         }
     }
 }

@@ -4,7 +4,9 @@ package dev.portico.cli.e2e;
  * Sources of the servers the end-to-end tests deploy. Each runs a small Python HTTP server on
  * {@code $PORT} that answers with its container's id (and {@code $GREETING}), so a test can tell
  * containers apart; {@code /slow?S} sleeps S seconds first; {@code /headers} echoes the request
- * headers; {@code /env?NAME} answers the value of an environment variable.
+ * headers; {@code /env?NAME} answers the value of an environment variable; after
+ * {@code /stop-accepting} the process keeps running and serving the connections it has, but
+ * accepts no new ones (its listening socket is closed).
  */
 final class Servers {
 
@@ -17,6 +19,8 @@ final class Servers {
                 def do_GET(self):
                     if self.path.startswith('/slow?'):
                         time.sleep(float(self.path.split('?')[1]))
+                    if self.path == '/stop-accepting':
+                        self.server.socket.close()
                     if self.path == '/headers':
                         body = str(self.headers).encode()
                     elif self.path.startswith('/env?'):

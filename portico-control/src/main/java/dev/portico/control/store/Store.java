@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The control plane's durable state in SQLite (one file, WAL journal), migrated by Flyway.
@@ -33,6 +35,8 @@ import org.flywaydb.core.Flyway;
  * short; none holds the lock across I/O other than the database's own.
  */
 public final class Store implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Store.class);
 
     private final Connection connection;
     private final ObjectMapper json;
@@ -428,17 +432,41 @@ public final class Store implements AutoCloseable {
                 T result = work.run();
                 connection.commit();
                 return result;
-            } catch (RuntimeException e) {
-                connection.rollback();
+            } catch (RuntimeException | SQLException e) {
+                endQuietly("rollback", connection::rollback, e);
                 throw e;
             } finally {
-                connection.setAutoCommit(true);
+                endQuietly("end of transaction", () -> connection.setAutoCommit(true), null);
             }
         } catch (SQLException e) {
             throw new StoreException("store transaction failed: " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Ends a transaction without letting that step hide why it ended. When a write or the commit
+     * fails for want of disk (SQLITE_FULL, SQLITE_IOERR), SQLite has often rolled back already, and
+     * a further rollback or commit fails with "no transaction is active": that error says nothing,
+     * while the first one ("database or disk is full") is what the caller must see. sqlite-jdbc
+     * records auto-commit before it runs the statement, so the connection is usable afterwards.
+     */
+    private static void endQuietly(String step, SqlStep action, Exception cause) {
+        try {
+            action.run();
+        } catch (SQLException e) {
+            if (cause != null) {
+                cause.addSuppressed(e);
+            } else {
+                log.debug("{} failed after the transaction ended: {}", step, e.getMessage());
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlStep {
+        void run() throws SQLException;
     }
 
     private PreparedStatement prepare(String sql, Object... args) throws SQLException {

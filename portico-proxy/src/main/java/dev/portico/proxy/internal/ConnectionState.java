@@ -24,6 +24,8 @@ final class ConnectionState {
     RouteEntry route;
     /** The container chosen for it; set by {@link Picker}, taken (and cleared) by {@link Forwarder}. */
     Target target;
+    /** The ready containers it was chosen from; set and cleared with {@link #target}. */
+    Target[] candidates;
 
     private int suspendedFor;
     private String clientIp;

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +77,11 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
     private HttpRequest pendingRequest;
     /** Non-null while the exchange counts as in flight. */
     private Target target;
+    /** The ready containers {@link #target} was picked from: where the request goes if its connect fails. */
+    private Target[] candidates;
+    private int redispatches;
+    /** Non-null while the container connection is connecting: what to send elsewhere if it fails. */
+    private UnsentRequest unsent;
     private long exchangeStartNanos;
     private LoadMeter.ServerLoad load;
 
@@ -106,7 +112,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
 
     private void startExchange(HttpRequest request) {
         Target t = conn.target;
+        candidates = conn.candidates;
         conn.target = null;
+        conn.candidates = null;
         if (t == null || phase != IDLE) {
             ReferenceCountUtil.release(request);
             log.warn("{}: request reached the forwarder unrouted or mid-exchange; closing", ctx.channel());
@@ -126,17 +134,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         t.inFlight.incrementAndGet();
         exchangeStartNanos = System.nanoTime();
         load = loop.load.begin(t.serverId, exchangeStartNanos);
+        redispatches = 0;
 
-        BackendHandler h = loop.pool.acquire(t.address);
-        boolean fresh = h == null;
-        if (fresh) {
-            h = loop.newBackend(t.address);
-        }
-        h.owner = this;
-        backend = h;
-        backendChannel = h.channel();
-        connected = !fresh;
-        // Until connected, writes wait in the channel's outbound buffer (and count for writability).
+        boolean fresh = attachBackend(t);
         if (requestDone) {
             writeToBackend(request);
         } else {
@@ -144,8 +144,29 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
             backendNeedsFlush = true;
         }
         if (fresh) {
-            h.connect(); // may complete, or fail, right away
+            backend.connect(); // may complete, or fail, right away
         }
+    }
+
+    /**
+     * Takes an idle connection to the container from the loop's pool, or a new one that has yet to
+     * connect. Until connected, writes wait in the channel's outbound buffer (and count for
+     * writability), and copies of them in {@link #unsent}.
+     *
+     * @return whether the connection is new (the caller connects it once the request is written)
+     */
+    private boolean attachBackend(Target t) {
+        BackendHandler h = loop.pool.acquire(t.address);
+        boolean fresh = h == null;
+        if (fresh) {
+            h = loop.newBackend(t.address);
+            unsent = new UnsentRequest();
+        }
+        h.owner = this;
+        backend = h;
+        backendChannel = h.channel();
+        connected = !fresh;
+        return fresh;
     }
 
     private void requestContent(HttpContent content) {
@@ -171,6 +192,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
     }
 
     private void writeToBackend(Object msg) {
+        if (unsent != null) {
+            unsent.add(msg);
+        }
         backendChannel.write(msg, backendChannel.voidPromise());
         backendNeedsFlush = true;
         if (!backendChannel.isWritable()) {
@@ -235,6 +259,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
     void backendConnected(BackendHandler h) {
         if (h == backend) {
             connected = true;
+            releaseUnsent();
             flushBackend();
         }
     }
@@ -383,6 +408,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         if (cause != null) {
             log.debug("{}: container {} failed: {}", ctx.channel(), h.address, cause.toString());
         }
+        if (unsent != null && redispatch()) {
+            return;
+        }
         boolean sent = headWritten;
         if (!sent) {
             load.meters.status(HttpResponseStatus.BAD_GATEWAY.code());
@@ -394,6 +422,59 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         } else {
             ctx.flush();
             ctx.close();
+        }
+    }
+
+    /**
+     * The connection to the picked container could not be opened, so not one byte of the request
+     * reached it: the request goes to the next ready container instead, each at most once. This is
+     * not a retry (DESIGN.md §3: a request is never sent twice; this one is sent once). A container
+     * that died or stopped accepting stays in routing until the control plane notices (its exit, or
+     * a health check, within a second); meanwhile its requests go to the others instead of failing.
+     * A session whose container is gone moves too, as it will once the routing snapshot changes.
+     *
+     * @return false when no other candidate is left (the caller answers 502)
+     */
+    private boolean redispatch() {
+        int n = candidates.length;
+        if (redispatches >= n - 1) {
+            return false;
+        }
+        redispatches++;
+        Target failed = target;
+        int at = 0;
+        while (at < n && candidates[at] != failed) {
+            at++;
+        }
+        Target next = candidates[(at + 1) % n];
+        failed.inFlight.decrementAndGet();
+        next.inFlight.incrementAndGet();
+        target = next;
+
+        BackendHandler old = backend;
+        old.owner = null;
+        old.channel().close();
+        ArrayDeque<Object> parts = unsent.takeAll();
+        releaseUnsent();
+        boolean fresh = attachBackend(next);
+        for (Object part; (part = parts.poll()) != null; ) {
+            writeToBackend(part);
+        }
+        if (backendChannel.isWritable()) {
+            conn.resumeReads(ConnectionState.BACKPRESSURE); // the failed connection may have suspended them
+        }
+        if (fresh) {
+            backend.connect();
+        } else {
+            flushBackend();
+        }
+        return true;
+    }
+
+    private void releaseUnsent() {
+        if (unsent != null) {
+            unsent.release();
+            unsent = null;
         }
     }
 
@@ -416,6 +497,8 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         backend = null;
         backendChannel = null;
         connected = false;
+        candidates = null;
+        releaseUnsent();
         pendingHead = null;
         pendingRequest = null;
         interim = false;

@@ -45,6 +45,7 @@ public final class Picker extends ChannelInboundHandlerAdapter {
         }
         String session = request.headers().get(HttpMessages.MODAL_SESSION_ID);
         conn.target = targets[session != null ? Rendezvous.pick(targets, session) : leastInFlight(targets)];
+        conn.candidates = targets;
         ctx.fireChannelRead(request);
     }
 
