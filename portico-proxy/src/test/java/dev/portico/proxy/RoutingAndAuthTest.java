@@ -49,6 +49,14 @@ class RoutingAndAuthTest {
     }
 
     @Test
+    void beforeTheFirstRoutingTableEveryHostIs503NotUnknown() throws Exception {
+        RawClient client = fx.client();
+        assertThat(client.get("main--app--hello", "/", "").status()).isEqualTo(503);
+        fx.routes();
+        assertThat(client.get("main--app--hello", "/", "").status()).isEqualTo(404);
+    }
+
+    @Test
     void hostLabelIsCaseInsensitiveAndIgnoresDomainAndPort() throws Exception {
         fx.routes(route("main--app--hello", fx.backend("A")));
         RawClient client = fx.client();

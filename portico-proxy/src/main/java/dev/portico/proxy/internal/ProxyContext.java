@@ -42,7 +42,7 @@ final class ProxyContext {
     private final Map<EventExecutor, LoopContext> loops = new IdentityHashMap<>();
     /** Every open client and container connection, to close them all on shutdown. */
     private final ChannelGroup channels = new DefaultChannelGroup("portico-proxy", GlobalEventExecutor.INSTANCE);
-    private volatile RoutingSnapshot routes = RoutingSnapshot.EMPTY;
+    private volatile RoutingSnapshot routes = RoutingSnapshot.UNPUBLISHED;
     private volatile Authenticator authenticator;
     private final ProxyMetrics metrics;
 

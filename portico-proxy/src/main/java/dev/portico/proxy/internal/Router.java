@@ -38,8 +38,9 @@ final class Router extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpHeaders headers = request.headers();
-        RouteEntry route = proxy.routes().find(headers.get(HttpHeaderNames.HOST));
-        HttpResponseStatus refusal = route == null ? HttpResponseStatus.NOT_FOUND
+        RoutingSnapshot routes = proxy.routes();
+        RouteEntry route = routes.find(headers.get(HttpHeaderNames.HOST));
+        HttpResponseStatus refusal = route == null ? unknownHost(routes)
                 : !route.region.equals(region) ? HttpResponseStatus.MISDIRECTED_REQUEST
                 : route.unauthenticated ? null
                 : authenticate(headers, route);
@@ -52,6 +53,15 @@ final class Router extends ChannelInboundHandlerAdapter {
         headers.remove(HttpMessages.MODAL_SECRET);
         conn.route = route;
         ctx.fireChannelRead(request);
+    }
+
+    /**
+     * 404, unless the control plane has not published a routing table yet (the platform is
+     * starting, for example after a crash): then the host may well exist, and 503 tells the client
+     * to come back, where a 404 would tell it that the server is gone.
+     */
+    private static HttpResponseStatus unknownHost(RoutingSnapshot routes) {
+        return routes == RoutingSnapshot.UNPUBLISHED ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.NOT_FOUND;
     }
 
     private HttpResponseStatus authenticate(HttpHeaders headers, RouteEntry route) {

@@ -17,7 +17,11 @@ import java.util.Set;
  */
 public final class RoutingSnapshot {
 
-    static final RoutingSnapshot EMPTY = new RoutingSnapshot(new RouteEntry[1]);
+    /**
+     * What a proxy routes by before the control plane published its first table: no host is
+     * known yet, and none is known not to exist.
+     */
+    static final RoutingSnapshot UNPUBLISHED = new RoutingSnapshot(new RouteEntry[1]);
 
     private final RouteEntry[] slots;
     private final int mask;

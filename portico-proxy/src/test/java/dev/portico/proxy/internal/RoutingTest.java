@@ -51,7 +51,7 @@ class RoutingTest {
         assertThat(routes.find(".localhost")).isNull();
         assertThat(routes.find("")).isNull();
         assertThat(routes.find(null)).isNull();
-        assertThat(RoutingSnapshot.EMPTY.find("main--a--b")).isNull();
+        assertThat(RoutingSnapshot.UNPUBLISHED.find("main--a--b")).isNull();
     }
 
     @Test
