@@ -12,6 +12,9 @@ import dev.portico.proxy.testing.ProxyFixture;
 import dev.portico.proxy.testing.RawClient;
 import dev.portico.proxy.testing.TestBackend;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +57,18 @@ class RoutingAndAuthTest {
         assertThat(client.get("main--app--hello", "/", "").status()).isEqualTo(503);
         fx.routes();
         assertThat(client.get("main--app--hello", "/", "").status()).isEqualTo(404);
+    }
+
+    @Test
+    void answersOfTheProxyAndOfContainersCarryADate() throws Exception {
+        fx.routes(route("main--app--hello", fx.backend("A")));
+        RawClient client = fx.client();
+        for (String host : List.of("main--app--hello", "main--app--unknown")) {
+            String date = client.get(host, "/", "").header("date");
+            assertThat(date).matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+            assertThat(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant())
+                    .isBetween(Instant.now().minusSeconds(5), Instant.now().plusSeconds(1));
+        }
     }
 
     @Test

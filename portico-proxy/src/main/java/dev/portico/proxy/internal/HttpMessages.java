@@ -91,6 +91,9 @@ final class HttpMessages {
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         int code = response.status().code();
+        if (code >= 200 && !headers.contains(HttpHeaderNames.DATE)) {
+            headers.set(HttpHeaderNames.DATE, HttpDate.now()); // RFC 9110 §6.6.1: a proxy adds the missing Date
+        }
         if (bodyless || code < 200 || code == 204 || code == 304) {
             return;
         }

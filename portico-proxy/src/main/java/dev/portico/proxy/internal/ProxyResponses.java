@@ -60,6 +60,7 @@ final class ProxyResponses {
         HttpHeaders headers = HEADERS.newHeaders();
         headers.add(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         headers.add(HttpHeaderNames.CONTENT_LENGTH, canned.length());
+        headers.add(HttpHeaderNames.DATE, HttpDate.now());
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, canned.status(), canned.body().retainedDuplicate(),
                 headers, EmptyHttpHeaders.INSTANCE);
     }

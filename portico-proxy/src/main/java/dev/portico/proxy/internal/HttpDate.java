@@ -1,0 +1,41 @@
+package dev.portico.proxy.internal;
+
+import io.netty.util.AsciiString;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The current time as a {@code Date} header value (IMF-fixdate, RFC 9110 §5.6.7), formatted once
+ * per second rather than once per response. A proxy adds {@code Date} to responses it forwards
+ * without one and to those it makes itself (RFC 9110 §6.6.1).
+ *
+ * <p>Shared by every event loop without locks: the cached pair is immutable and published through
+ * a volatile field; two loops that see a new second at once both format it, which is harmless.
+ */
+final class HttpDate {
+
+    private static final DateTimeFormatter IMF_FIXDATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    private record Cached(long second, AsciiString value) {}
+
+    private static volatile Cached cached = format(System.currentTimeMillis() / 1000);
+
+    private HttpDate() {}
+
+    static AsciiString now() {
+        long second = System.currentTimeMillis() / 1000;
+        Cached c = cached;
+        if (c.second() != second) {
+            c = format(second);
+            cached = c;
+        }
+        return c.value();
+    }
+
+    private static Cached format(long second) {
+        return new Cached(second, AsciiString.cached(IMF_FIXDATE.format(Instant.ofEpochSecond(second))));
+    }
+}
