@@ -4,6 +4,7 @@ import static dev.portico.proxy.testing.ProxyFixture.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.portico.proxy.testing.MemoryWatch;
 import dev.portico.proxy.testing.ProxyFixture;
 import dev.portico.proxy.testing.RawClient;
 import dev.portico.proxy.testing.TestBackend;
@@ -154,52 +155,76 @@ class ForwardingTest {
         assertThat(response.text()).isEqualTo("5");
     }
 
+    /** A 200 MB upload streams through with the proxy's memory flat (see {@link MemoryWatch}: what is measured). */
     @Test
-    void a50MbUploadIsStreamedNotAggregated() throws Exception {
-        long size = 50L * 1024 * 1024;
+    void a200MbUploadIsStreamedNotAggregated() throws Exception {
+        long size = 200L * 1024 * 1024;
         RawClient client = fx.client();
         client.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + size + "\r\n\r\n");
+        AtomicLong sent = new AtomicLong();
         AtomicLong clientFinished = new AtomicLong();
-        CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
-            try {
-                byte[] block = new byte[64 * 1024];
-                Arrays.fill(block, (byte) 'x');
-                for (long sent = 0; sent < size; sent += block.length) {
-                    client.out.write(block);
+        RawClient.Response response;
+        MemoryWatch.Peak peak;
+        try (MemoryWatch watch = MemoryWatch.start(sent::get, size)) {
+            CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+                try {
+                    byte[] block = new byte[64 * 1024];
+                    Arrays.fill(block, (byte) 'x');
+                    while (sent.get() < size) {
+                        client.out.write(block);
+                        sent.addAndGet(block.length);
+                    }
+                    client.out.flush();
+                    clientFinished.set(System.nanoTime());
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
                 }
-                client.out.flush();
-                clientFinished.set(System.nanoTime());
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        RawClient.Response response = client.read();
-        sender.join();
+            });
+            response = client.read();
+            sender.join();
+            peak = watch.stop();
+        }
+        System.out.println("200 MB upload through the proxy: " + peak);
         assertThat(response.text()).isEqualTo(Long.toString(size));
         assertThat(a.firstUploadByteNanos).isPositive().isLessThan(clientFinished.get());
+        assertFlat(peak);
     }
 
+    /** A 200 MB download streams through with the proxy's memory flat (see {@link MemoryWatch}: what is measured). */
     @Test
-    void a50MbDownloadIsStreamedNotAggregated() throws Exception {
-        long size = 50L * 1024 * 1024;
+    void a200MbDownloadIsStreamedNotAggregated() throws Exception {
+        long size = 200L * 1024 * 1024;
         RawClient client = fx.client();
         client.send("GET /download?bytes=" + size + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
         readHead(client.in);
         long firstByte = 0;
-        long received = 0;
-        byte[] buf = new byte[64 * 1024];
-        while (received < size) {
-            int r = client.in.read(buf, 0, (int) Math.min(buf.length, size - received));
-            assertThat(r).isPositive();
-            if (received == 0) {
-                firstByte = System.nanoTime();
+        AtomicLong received = new AtomicLong();
+        MemoryWatch.Peak peak;
+        try (MemoryWatch watch = MemoryWatch.start(received::get, size)) {
+            byte[] buf = new byte[64 * 1024];
+            while (received.get() < size) {
+                int r = client.in.read(buf, 0, (int) Math.min(buf.length, size - received.get()));
+                assertThat(r).isPositive();
+                if (received.get() == 0) {
+                    firstByte = System.nanoTime();
+                }
+                received.addAndGet(r);
             }
-            received += r;
+            peak = watch.stop();
         }
-        assertThat(received).isEqualTo(size);
+        System.out.println("200 MB download through the proxy: " + peak);
         await().atMost(Duration.ofSeconds(5)).until(() -> a.downloadFinishedNanos != 0);
         assertThat(firstByte).isLessThan(a.downloadFinishedNanos);
+        assertFlat(peak);
         assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    /** Memory growth far below the 200 MB transferred: the proxy held a few buffers at a time, not the body. */
+    private static void assertFlat(MemoryWatch.Peak peak) {
+        long flat = 32L * 1024 * 1024;
+        assertThat(peak.heapSamples()).as("heap samples taken mid-transfer").isPositive();
+        assertThat(peak.bufferBytes()).as("growth of the buffer memory held").isLessThan(flat);
+        assertThat(peak.liveHeapBytes()).as("growth of the live heap").isLessThan(flat);
     }
 
     @Test

@@ -101,6 +101,56 @@ class ProtectionTest {
         assertThat(longLine.read().status()).isEqualTo(414);
     }
 
+    /**
+     * Closing with unread input makes the kernel reset the connection and drop what it has not sent yet
+     * (RFC 9112 §9.6): a malformed request pipelined behind a large response, read slowly, used to cut that
+     * response short. The proxy closes gracefully: its answers first, then the end, however slow the client.
+     */
+    @Test
+    void aMalformedRequestPipelinedBehindALargeResponseDoesNotCutIt() throws Exception {
+        TestBackend a = fx.backend("A");
+        fx.routes(route("main--app--hello", a));
+        RawClient client = fx.client();
+        client.socket().setReceiveBufferSize(64 * 1024);
+        int size = 8 * 1024 * 1024;
+        client.send("GET /download?bytes=" + size + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: " + HOST + "\r\nX-Big: " + "x".repeat(200_000) + "\r\n\r\n");
+        readSlowly(client, size);
+        assertThat(client.read().status()).isEqualTo(431);
+        assertThat(client.closedWithin(2_000)).isTrue();
+    }
+
+    /**
+     * After the response to a request that asked to close, the proxy processes nothing more from the
+     * connection (RFC 9112 §9.6), and the client still gets all of that response while it keeps sending.
+     */
+    @Test
+    void nothingAfterARequestToCloseReachesTheContainer() throws Exception {
+        TestBackend a = fx.backend("A");
+        fx.routes(route("main--app--hello", a));
+        RawClient client = fx.client();
+        client.socket().setReceiveBufferSize(64 * 1024);
+        int size = 8 * 1024 * 1024;
+        client.send("GET /download?bytes=" + size + " HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n"
+                + "POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 200000\r\n\r\n"
+                + "x".repeat(200_000));
+        readSlowly(client, size);
+        assertThat(client.closedWithin(2_000)).isTrue();
+        assertThat(a.paths()).containsExactly("/download");
+    }
+
+    /** A 200 response of {@code size} bytes, read 64 KiB at a time with pauses, so that the proxy's sends back up. */
+    private static void readSlowly(RawClient client, int size) throws Exception {
+        ForwardingTest.readHead(client.in);
+        byte[] buf = new byte[64 * 1024];
+        for (int left = size; left > 0; ) {
+            int r = client.in.read(buf, 0, Math.min(buf.length, left));
+            assertThat(r).isPositive();
+            left -= r;
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void aSlowlorisClientIsCutOffButAnIdleOneIsNot() throws Exception {
         fx.routes(route("main--app--hello", fx.backend("A")));

@@ -1,7 +1,6 @@
 package dev.portico.proxy.internal;
 
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
@@ -124,7 +123,7 @@ final class FramingValidator extends ChannelDuplexHandler {
 
     private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status) {
         refused = true;
-        ctx.writeAndFlush(ProxyResponses.closing(status)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(ProxyResponses.closing(status)).addListener(LingeringClose.INSTANCE);
     }
 
     @Override

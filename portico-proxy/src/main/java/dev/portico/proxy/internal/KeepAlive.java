@@ -1,7 +1,6 @@
 package dev.portico.proxy.internal;
 
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,7 +17,8 @@ import io.netty.handler.codec.http.LastHttpContent;
  * Decides whether the client connection persists after each response, says so in the response's
  * {@code Connection} header, and closes the connection after the response when it does not. It persists
  * when the request allows it (HTTP/1.1 without {@code close}, HTTP/1.0 with {@code keep-alive}), the
- * response does not say {@code close}, and the response's length is self-delimited.
+ * response does not say {@code close}, and the response's length is self-delimited; otherwise it closes
+ * with a {@link LingeringClose}.
  * Modelled on Netty's {@code HttpServerKeepAliveHandler}, for one request at a time.
  */
 final class KeepAlive extends ChannelDuplexHandler {
@@ -68,7 +68,7 @@ final class KeepAlive extends ChannelDuplexHandler {
                 interim = false;
             } else if (closeAfterResponse) {
                 closeAfterResponse = false;
-                promise = promise.unvoid().addListener(ChannelFutureListener.CLOSE);
+                promise = promise.unvoid().addListener(LingeringClose.INSTANCE);
             }
         }
         ctx.write(msg, promise);

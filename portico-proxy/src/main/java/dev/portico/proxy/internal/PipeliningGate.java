@@ -3,6 +3,8 @@ package dev.portico.proxy.internal;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -14,6 +16,10 @@ import java.util.ArrayDeque;
  * one's response is not complete is held here, in order, and passed on once that response completes.
  * Reading stops only while something is held, so a client that does not pipeline costs no read
  * toggling (each toggle is a system call with epoll); the body of the current request always passes.
+ *
+ * <p>Once a response that announces the connection's close is complete, nothing more is passed on
+ * (RFC 9112 §9.6: no request after that one is processed): what is held and whatever is read later is
+ * dropped, reading on so that the {@link LingeringClose} finds no unread input.
  */
 final class PipeliningGate extends ChannelDuplexHandler implements Runnable {
 
@@ -25,6 +31,10 @@ final class PipeliningGate extends ChannelDuplexHandler implements Runnable {
     private boolean inFlight;
     private boolean interim;
     private boolean drainScheduled;
+    /** The response being written announces that the connection closes after it. */
+    private boolean lastResponse;
+    /** That response is complete: everything read is dropped. */
+    private boolean closing;
 
     PipeliningGate(ConnectionState conn) {
         this.conn = conn;
@@ -37,6 +47,10 @@ final class PipeliningGate extends ChannelDuplexHandler implements Runnable {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if ((held != null && !held.isEmpty()) || (inFlight && msg instanceof HttpRequest)) {
             if (held == null) {
                 held = new ArrayDeque<>();
@@ -59,6 +73,10 @@ final class PipeliningGate extends ChannelDuplexHandler implements Runnable {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse response) {
             interim = HttpMessages.isInterim(response);
+            if (!interim) {
+                lastResponse = response.headers()
+                        .containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+            }
         }
         if (msg instanceof LastHttpContent) {
             if (interim) {
@@ -72,6 +90,12 @@ final class PipeliningGate extends ChannelDuplexHandler implements Runnable {
 
     private void responseComplete() {
         inFlight = false;
+        if (lastResponse) {
+            closing = true;
+            releaseHeld();
+            conn.resumeReads(ConnectionState.PIPELINING);
+            return;
+        }
         if (held != null && !held.isEmpty() && !drainScheduled) {
             // Not from here: we are inside the write of the previous response.
             drainScheduled = true;
