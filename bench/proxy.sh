@@ -4,7 +4,8 @@
 #   direct   wrk -> backend (a 1-worker nginx answering "hello world!\n" from memory)
 #   nginx    wrk -> nginx reverse proxy (1 worker, keep-alive upstream pool) -> backend
 #   haproxy  wrk -> HAProxy (1 thread, http-reuse always) -> backend
-#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop) -> backend
+#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop, epoll) -> backend
+#   uring    the same proxy on Netty's io_uring transport (-Dportico.proxy.transport=io_uring)
 # All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
 # Portico's JVM gets WARMUP seconds of load first. Then, for 64 connections and for 1 connection,
 # ROUNDS rounds of DURATION seconds per target, targets alternating (the order rotates each round);
@@ -12,10 +13,10 @@
 #
 # Usage: bench/proxy.sh
 # Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_WARMUP (s, 30),
-#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
+#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_URING (1: also measure io_uring; 0: not), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
 #   e.g. -XX:StartFlightRecording=filename=/tmp/proxy.jfr), BENCH_KEEP=1 keeps the temporary directory.
 # Installs nginx, haproxy and wrk with apt-get when missing; builds portico-bench when it is not built.
-# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 5 minutes.
+# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 7 minutes (5 with BENCH_URING=0).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +28,8 @@ WARMUP="${BENCH_WARMUP:-30}"
 SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
 TARGETS=(direct nginx haproxy portico)
+if [[ "${BENCH_URING:-1}" == 1 ]]; then TARGETS+=(uring); fi
+PROXIES=("${TARGETS[@]:3}") # Portico's proxies, compared with nginx and HAProxy
 PIDS=()
 declare -A SERVER_PID # target -> the process that serves it (direct: the backend)
 
@@ -186,10 +189,15 @@ start nginx "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx.log"
 start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
 # One event loop; Netty's leak detector off (it samples buffers outside tests otherwise); ParallelGC
 # with a fixed heap and a large young generation: few, short collections, no concurrent GC threads.
-# shellcheck disable=SC2086
-start portico "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch \
-    --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled ${PORTICO_JAVA_OPTS:-} \
-    -cp "$CP" dev.portico.bench.BenchProxy "${PORT[portico]}" "${PORT[direct]}" 1
+for t in "${PROXIES[@]}"; do
+    transport=epoll
+    [[ "$t" == uring ]] && transport=io_uring
+    # shellcheck disable=SC2086
+    start "$t" "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch \
+        --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled \
+        -Dportico.proxy.transport="$transport" ${PORTICO_JAVA_OPTS:-} \
+        -cp "$CP" dev.portico.bench.BenchProxy "${PORT[$t]}" "${PORT[direct]}" 1
+done
 
 url() { echo "http://127.0.0.1:${PORT[$1]}/"; }
 
@@ -208,7 +216,7 @@ for t in "${TARGETS[@]}"; do
         exit 1
     fi
 done
-log "ports: direct ${PORT[direct]}, nginx ${PORT[nginx]}, haproxy ${PORT[haproxy]}, portico ${PORT[portico]}"
+log "ports: $(for t in "${TARGETS[@]}"; do printf '%s %s  ' "$t" "${PORT[$t]}"; done)"
 
 # ---- load ----------------------------------------------------------------------------------------
 
@@ -249,10 +257,10 @@ run() {
     fi
 }
 
-log "warm-up: ${WARMUP} s on Portico's proxy (JIT), 2 s on each of the others"
-run portico 64 "$WARMUP"
+log "warm-up: ${WARMUP} s on each of Portico's proxies (JIT), 2 s on each of the others"
+for t in "${PROXIES[@]}"; do run "$t" 64 "$WARMUP"; done
 for t in direct nginx haproxy; do run "$t" 64 2; done
-run portico 1 3
+for t in "${PROXIES[@]}"; do run "$t" 1 3; done
 
 started=$SECONDS
 for connections in 64 1; do
@@ -273,7 +281,7 @@ echo "Loopback, fixed 13-byte response; servers on CPU $SERVER_CPU, wrk (1 threa
 echo "Median of $ROUNDS rounds x ${DURATION} s per target (req/s of each round in brackets). CPU: user + system"
 echo "time of the serving process per request (the proxy alone; for direct, the backend), less sensitive to"
 echo "other load on the machine than req/s."
-awk -F'\t' -v targets="${TARGETS[*]}" '
+awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" '
     function median(list,   a, n, i, j, x) {
         n = split(list, a, " ")
         for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
@@ -295,11 +303,14 @@ awk -F'\t' -v targets="${TARGETS[*]}" '
                 for (j = 1; j <= n; j++) rounds = rounds sprintf("%s%.0f", j > 1 ? ", " : "", a[j])
                 printf "  %-8s %10.0f %9.3f %9.3f %12.1f   [%s]\n", t[i], R[t[i]], P50[t[i]], P99[t[i]], C[t[i]], rounds
             }
-            printf "  throughput  portico/nginx %.2f   portico/haproxy %.2f   nginx/direct %.2f\n",
-                R["portico"] / R["nginx"], R["portico"] / R["haproxy"], R["nginx"] / R["direct"]
-            printf "  CPU/request portico/nginx %.2f   portico/haproxy %.2f\n", C["portico"] / C["nginx"], C["portico"] / C["haproxy"]
-            printf "  added p50   portico %+.0f us   nginx %+.0f us   haproxy %+.0f us   (target p50 - direct p50)\n",
-                (P50["portico"] - P50["direct"]) * 1000, (P50["nginx"] - P50["direct"]) * 1000,
-                (P50["haproxy"] - P50["direct"]) * 1000
+            np = split(proxies, p, " ")
+            for (i = 1; i <= np; i++) {
+                printf "  %-7s throughput /nginx %.2f  /haproxy %.2f   CPU per request /nginx %.2f  /haproxy %.2f\n", p[i],
+                    R[p[i]] / R["nginx"], R[p[i]] / R["haproxy"], C[p[i]] / C["nginx"], C[p[i]] / C["haproxy"]
+            }
+            printf "  nginx/direct throughput %.2f\n", R["nginx"] / R["direct"]
+            printf "  added p50 (target p50 - direct p50):"
+            for (i = 2; i <= nt; i++) printf "  %s %+.0f us", t[i], (P50[t[i]] - P50["direct"]) * 1000
+            printf "\n"
         }
     }' "$RESULTS"

@@ -50,14 +50,7 @@ public final class ProxyEngine implements AutoCloseable {
         Objects.requireNonNull(loadSink, "loadSink");
         Objects.requireNonNull(authenticator, "authenticator");
         Transport transport = Transport.detect();
-        Throwable noEpoll = Transport.epollUnavailabilityCause();
-        if (transport.name().equals("epoll")) {
-            log.info("proxy transport: epoll");
-        } else if (noEpoll == null) {
-            log.info("proxy transport: nio (set by -D{})", Transport.PROPERTY);
-        } else {
-            log.info("proxy transport: nio (epoll unavailable: {})", noEpoll.toString());
-        }
+        log.info("proxy transport: {} ({})", transport.name(), transport.why());
         ProxyContext proxy = new ProxyContext(config, loadSink, authenticator, transport, registry);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(),
                 new DefaultThreadFactory("portico-proxy", false), transport.ioHandlerFactory());

@@ -129,7 +129,7 @@ class RoutingTest {
         Set<String> asked = new HashSet<>();
         ProxyContext proxy = new ProxyContext(
                 dev.portico.proxy.ProxyConfig.of(Map.of("us-east", new InetSocketAddress(0)), 1),
-                asked::add, dev.portico.api.routing.Authenticator.denyAll(), Transport.nio(),
+                asked::add, dev.portico.api.routing.Authenticator.denyAll(), Transport.nio("test"),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         EmbeddedChannel channel = new EmbeddedChannel();
         ConnectionState conn = new ConnectionState(channel, null);
