@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * Rules for the names that make up a server's URL, {@code {env}--{app}--{server}.{domain}}: each
  * name is lower-case {@code [a-z0-9-]}, does not start or end with '-', contains no {@code --}
- * (the separator), and the whole label fits a DNS label (63 characters).
+ * (the separator), and the whole label fits a DNS label (63 characters), so each name does too.
  */
 public final class Names {
 
@@ -26,6 +26,10 @@ public final class Names {
     public static Optional<String> problem(String what, String name) {
         if (name == null || name.isEmpty()) {
             return Optional.of(what + " must not be empty");
+        }
+        if (name.length() > MAX_LABEL_LENGTH) {
+            return Optional.of(what + " is " + name.length() + " characters long; at most " + MAX_LABEL_LENGTH
+                    + " are allowed");
         }
         if (!NAME.matcher(name).matches()) {
             return Optional.of(what + " '" + name + "' must be lower-case letters, digits and '-',"

@@ -5,24 +5,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.portico.api.AutoscalerUpdate;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.portico.api.ErrorBody;
 import dev.portico.control.ControlPlane;
 import dev.portico.control.NotFoundException;
 import dev.portico.control.deploy.DeployException;
 import dev.portico.control.deploy.Deployer;
 import dev.portico.control.store.StoreException;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,32 +51,40 @@ import org.slf4j.LoggerFactory;
  *  GET  /metrics  (no credential)                                              → Prometheus text
  * </pre>
  *
- * Errors answer {@code {"error": "..."}}: 400 for bad input, 401 without the credential, 404 for an
- * unknown app or path, 405 for a wrong method, 413 for an oversized body, 422 for a deploy that
- * failed, 503 when the store cannot be written.
+ * {@code env} defaults to {@code main}. Errors answer {@code {"error": "..."}} with a message that
+ * names what was wrong: 400 for bad input, 401 without the credential, 404 for an unknown app or
+ * path, 405 for a wrong method, 413 for an oversized body (JSON 1 MiB, a jar 1 GiB), 422 for a deploy
+ * that failed, 503 when the store cannot be written.
+ *
+ * <p>Input is checked before any work, in this order: path, method, query, body. The query must hold
+ * only the endpoint's parameters, each once ({@link Query}); names follow {@link dev.portico.api.Names};
+ * JSON bodies are read strictly ({@link JsonBodies}) and within limits ({@link RequestBodies}). A 500
+ * means a bug: some input got past these checks and broke something behind them.
  */
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final long MAX_ARTIFACT_BYTES = 1L << 30;
-    private static final int MAX_JSON_BYTES = 1 << 20;
+    /** How much of a body sent where none is read the API reads past to deliver its answer. */
+    private static final long MAX_UNREAD_BYTES = 4L << 20;
 
     private final HttpServer server;
     private final ObjectMapper json;
+    private final JsonBodies bodies;
     private final byte[] adminToken;
     private final ControlPlane control;
     private final Path uploads;
-
     private final PrometheusMeterRegistry metrics;
 
     private ApiServer(HttpServer server, ObjectMapper json, String adminToken, ControlPlane control, Path uploads,
                       PrometheusMeterRegistry metrics) {
-        this.metrics = metrics;
         this.server = server;
         this.json = json;
+        this.bodies = new JsonBodies(json);
         this.adminToken = ("Bearer " + adminToken).getBytes(StandardCharsets.UTF_8);
         this.control = control;
         this.uploads = uploads;
+        this.metrics = metrics;
     }
 
     /** Binds and starts serving. */
@@ -108,6 +113,7 @@ public final class ApiServer implements AutoCloseable {
     private void handle(HttpExchange exchange) {
         // Closed last: an error answer is written in the catch blocks, on the still open exchange.
         try {
+            RequestBodies.track(exchange);
             if (exchange.getRequestURI().getPath().equals("/metrics")) {
                 scrape(exchange);
                 return;
@@ -120,17 +126,17 @@ public final class ApiServer implements AutoCloseable {
         } catch (ApiException e) {
             error(exchange, e.status(), e.getMessage());
         } catch (IllegalArgumentException e) {
-            error(exchange, 400, e.getMessage());
+            error(exchange, 400, message(e));
         } catch (NotFoundException e) {
-            error(exchange, 404, e.getMessage());
+            error(exchange, 404, message(e));
         } catch (DeployException e) {
-            error(exchange, 422, e.getMessage());
+            error(exchange, 422, message(e));
         } catch (StoreException e) {
             log.error("store failure", e);
-            error(exchange, 503, e.getMessage());
+            error(exchange, 503, message(e));
         } catch (UncheckedIOException e) {
             log.error("I/O failure", e);
-            error(exchange, 503, e.getMessage());
+            error(exchange, 503, message(e));
         } catch (IOException e) {
             log.debug("client went away: {}", e.toString());
         } catch (RuntimeException e) {
@@ -143,151 +149,183 @@ public final class ApiServer implements AutoCloseable {
 
     private void route(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
-        Map<String, String> query = query(exchange);
         switch (path) {
             case "/v1/deploy" -> {
-                requireMethod(exchange, "POST");
-                deploy(exchange, query);
+                method(exchange, "POST");
+                deploy(exchange, query(exchange, "env", "app", "strategy"));
             }
             case "/v1/apps" -> {
-                requireMethod(exchange, "GET");
+                method(exchange, "GET");
+                query(exchange);
                 respond(exchange, 200, control.catalog().apps());
             }
             case "/v1/apps/stop" -> {
-                requireMethod(exchange, "POST");
-                respond(exchange, 200, control.stopApp(environment(query), required(query, "app")));
+                method(exchange, "POST");
+                Query query = query(exchange, "env", "app");
+                respond(exchange, 200, control.stopApp(query.environment(), query.name("app", "app name")));
             }
             case "/v1/servers" -> {
-                requireMethod(exchange, "GET");
-                respond(exchange, 200, control.catalog().servers(environment(query), query.get("app")));
+                method(exchange, "GET");
+                Query query = query(exchange, "env", "app");
+                respond(exchange, 200, control.catalog().servers(query.environment(),
+                        query.optionalName("app", "app name")));
             }
             case "/v1/servers/autoscaler" -> {
-                requireMethod(exchange, "POST");
-                AutoscalerUpdate update = readJson(exchange, AutoscalerUpdate.class);
-                respond(exchange, 200, control.updateAutoscaler(environment(query), required(query, "app"),
-                        required(query, "server"), update));
+                method(exchange, "POST");
+                Query query = query(exchange, "env", "app", "server");
+                String environment = query.environment();
+                String app = query.name("app", "app name");
+                String server = query.name("server", "server name");
+                AutoscalerUpdate update = bodies.read(exchange, AutoscalerUpdate.class);
+                respond(exchange, 200, control.updateAutoscaler(environment, app, server, update));
             }
             case "/v1/containers" -> {
-                requireMethod(exchange, "GET");
-                respond(exchange, 200, control.catalog().containers(environment(query), query.get("app"),
-                        query.get("server"), "true".equals(query.get("all"))));
+                method(exchange, "GET");
+                Query query = query(exchange, "env", "app", "server", "all");
+                respond(exchange, 200, control.catalog().containers(query.environment(),
+                        query.optionalName("app", "app name"), query.optionalName("server", "server name"),
+                        query.flag("all")));
             }
             case "/v1/logs" -> {
-                requireMethod(exchange, "GET");
-                String app = required(query, "app");
-                if (control.catalog().app(environment(query), app).isEmpty()) {
-                    throw new NotFoundException("no app " + app + " in environment " + environment(query));
-                }
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-                exchange.sendResponseHeaders(200, 0);
-                control.logs().stream(environment(query), app, required(query, "server"),
-                        "true".equals(query.get("follow")), exchange.getResponseBody());
+                method(exchange, "GET");
+                logs(exchange, query(exchange, "env", "app", "server", "follow"));
             }
             case "/v1/environments" -> {
-                if (exchange.getRequestMethod().equals("POST")) {
-                    respond(exchange, 200, Map.of("name", control.createEnvironment(required(query, "name"))));
+                if (method(exchange, "GET", "POST").equals("POST")) {
+                    String name = query(exchange, "name").name("name", "environment");
+                    respond(exchange, 200, Map.of("name", control.createEnvironment(name)));
                 } else {
-                    requireMethod(exchange, "GET");
+                    query(exchange);
                     respond(exchange, 200, control.environments());
                 }
             }
             case "/v1/tokens" -> {
-                if (exchange.getRequestMethod().equals("POST")) {
-                    TokenRequest request = readJson(exchange, TokenRequest.class);
+                String method = method(exchange, "GET", "POST");
+                query(exchange);
+                if (method.equals("POST")) {
+                    TokenRequest request = bodies.read(exchange, TokenRequest.class);
                     respond(exchange, 200, control.tokens().create(
                             request.environments() == null ? List.of() : request.environments()));
                 } else {
-                    requireMethod(exchange, "GET");
                     respond(exchange, 200, control.tokens().list());
                 }
             }
             case "/v1/tokens/revoke" -> {
-                requireMethod(exchange, "POST");
-                control.tokens().revoke(required(query, "key"));
-                respond(exchange, 200, Map.of("revoked", query.get("key")));
+                method(exchange, "POST");
+                String key = query(exchange, "key").required("key");
+                control.tokens().revoke(key);
+                respond(exchange, 200, Map.of("revoked", key));
             }
             case "/v1/rbac" -> {
-                if (exchange.getRequestMethod().equals("POST")) {
-                    String enabled = required(query, "enabled");
-                    if (!enabled.equals("true") && !enabled.equals("false")) {
-                        throw new ApiException(400, "enabled must be true or false, not " + enabled);
-                    }
-                    control.tokens().setRbac(enabled.equals("true"));
+                if (method(exchange, "GET", "POST").equals("POST")) {
+                    control.tokens().setRbac(query(exchange, "enabled").requiredFlag("enabled"));
                 } else {
-                    requireMethod(exchange, "GET");
+                    query(exchange);
                 }
                 respond(exchange, 200, Map.of("enabled", control.tokens().rbacEnabled()));
             }
             case "/v1/secrets" -> {
-                if (exchange.getRequestMethod().equals("POST")) {
-                    SecretRequest request = readJson(exchange, SecretRequest.class);
-                    String name = required(query, "name");
-                    control.secrets().put(name, request.values() == null ? Map.of() : request.values());
+                if (method(exchange, "GET", "POST").equals("POST")) {
+                    String name = query(exchange, "name").name("name", "secret name");
+                    control.secrets().put(name, secretValues(bodies.read(exchange, SecretRequest.class)));
                     respond(exchange, 200, Map.of("name", name));
                 } else {
-                    requireMethod(exchange, "GET");
+                    query(exchange);
                     respond(exchange, 200, control.secrets().list());
                 }
             }
             case "/v1/secrets/delete" -> {
-                requireMethod(exchange, "POST");
-                control.secrets().delete(required(query, "name"));
-                respond(exchange, 200, Map.of("deleted", query.get("name")));
+                method(exchange, "POST");
+                String name = query(exchange, "name").name("name", "secret name");
+                control.secrets().delete(name);
+                respond(exchange, 200, Map.of("deleted", name));
             }
             case "/v1/volumes" -> {
-                if (exchange.getRequestMethod().equals("POST")) {
-                    control.volumes().create(required(query, "name"));
-                    respond(exchange, 200, Map.of("name", query.get("name")));
+                if (method(exchange, "GET", "POST").equals("POST")) {
+                    String name = query(exchange, "name").name("name", "volume name");
+                    control.volumes().create(name);
+                    respond(exchange, 200, Map.of("name", name));
                 } else {
-                    requireMethod(exchange, "GET");
+                    query(exchange);
                     respond(exchange, 200, control.volumes().list());
                 }
             }
             case "/v1/volumes/delete" -> {
-                requireMethod(exchange, "POST");
-                control.deleteVolume(required(query, "name"));
-                respond(exchange, 200, Map.of("deleted", query.get("name")));
+                method(exchange, "POST");
+                String name = query(exchange, "name").name("name", "volume name");
+                control.deleteVolume(name);
+                respond(exchange, 200, Map.of("deleted", name));
             }
-            default -> throw new ApiException(404, "no such API path: " + path);
+            default -> throw new ApiException(404, "no such API path: " + Quote.of(path));
         }
     }
 
     /** Prometheus text format; open to any local client, like any scrape target: it holds no secrets. */
     private void scrape(HttpExchange exchange) throws IOException {
-        requireMethod(exchange, "GET");
+        method(exchange, "GET");
         byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        exchange.sendResponseHeaders(200, body.length);
-        exchange.getResponseBody().write(body);
+        sendHeaders(exchange, 200, body.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(body);
+        finish(exchange, out);
     }
 
-    private void deploy(HttpExchange exchange, Map<String, String> query) throws IOException {
-        String app = required(query, "app");
-        Deployer.Strategy strategy = switch (query.getOrDefault("strategy", "rolling").toLowerCase(Locale.ROOT)) {
-            case "rolling" -> Deployer.Strategy.ROLLING;
-            case "recreate" -> Deployer.Strategy.RECREATE;
-            default -> throw new ApiException(400, "strategy must be rolling or recreate, not " + query.get("strategy"));
-        };
-        Files.createDirectories(uploads);
-        Path upload = Files.createTempFile(uploads, "upload-", ".jar");
+    /** Streams logs; everything that can be refused is checked before the 200 goes out. */
+    private void logs(HttpExchange exchange, Query query) throws IOException {
+        String environment = query.environment();
+        String app = query.name("app", "app name");
+        String server = query.name("server", "server name");
+        boolean follow = query.flag("follow");
+        if (control.catalog().app(environment, app).isEmpty()) {
+            throw new NotFoundException("no app " + app + " in environment " + environment);
+        }
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        sendHeaders(exchange, 200, 0);
+        OutputStream out = exchange.getResponseBody();
+        control.logs().stream(environment, app, server, follow, out);
+        finish(exchange, out);
+    }
+
+    /** Checks the names and the strategy before taking the upload, which may be large. */
+    private void deploy(HttpExchange exchange, Query query) throws IOException {
+        String environment = query.environment();
+        String app = query.name("app", "app name");
+        Deployer.Strategy strategy = Deployer.Strategy.valueOf(query.choice("strategy", "rolling",
+                List.of("rolling", "recreate")).toUpperCase(Locale.ROOT));
+        Path upload = createUpload();
         try {
-            try (InputStream in = exchange.getRequestBody(); OutputStream out = Files.newOutputStream(upload)) {
-                byte[] buffer = new byte[64 * 1024];
-                long total = 0;
-                for (int n; (n = in.read(buffer)) >= 0; ) {
-                    total += n;
-                    if (total > MAX_ARTIFACT_BYTES) {
-                        throw new ApiException(413, "artifact larger than " + (MAX_ARTIFACT_BYTES >> 20) + " MiB");
-                    }
-                    out.write(buffer, 0, n);
-                }
+            if (receive(exchange, upload) == 0) {
+                throw new ApiException(400, "the request body must be the jar to deploy; it is empty");
             }
-            if (Files.size(upload) == 0) {
-                throw new ApiException(400, "the request body must be the jar to deploy");
-            }
-            respond(exchange, 200, control.deployer().deploy(environment(query), app, upload, strategy));
+            respond(exchange, 200, control.deployer().deploy(environment, app, upload, strategy));
         } finally {
+            deleteUpload(upload);
+        }
+    }
+
+    private Path createUpload() {
+        try {
+            Files.createDirectories(uploads);
+            return Files.createTempFile(uploads, "upload-", ".jar");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store an upload in " + uploads + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long receive(HttpExchange exchange, Path upload) {
+        try (OutputStream out = Files.newOutputStream(upload)) {
+            return RequestBodies.copy(exchange, out, MAX_ARTIFACT_BYTES, "a deploy artifact");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the upload " + upload + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteUpload(Path upload) {
+        try {
             Files.deleteIfExists(upload);
+        } catch (IOException e) {
+            log.warn("cannot delete the upload {}: {}", upload, e.toString());
         }
     }
 
@@ -297,20 +335,16 @@ public final class ApiServer implements AutoCloseable {
     /** The body of {@code POST /v1/tokens}. */
     private record TokenRequest(List<String> environments) {}
 
-    /** Reads a JSON body of at most {@link #MAX_JSON_BYTES}; malformed or mistyped JSON is a 400. */
-    private <T> T readJson(HttpExchange exchange, Class<T> type) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_JSON_BYTES + 1);
-        }
-        if (body.length > MAX_JSON_BYTES) {
-            throw new ApiException(413, "JSON body larger than " + MAX_JSON_BYTES + " bytes");
-        }
-        try {
-            return json.readValue(body, type);
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "malformed " + type.getSimpleName() + " JSON: " + e.getOriginalMessage());
-        }
+    /** The pairs of a secret; a value must fit an environment variable, which cannot hold NUL. */
+    private static Map<String, String> secretValues(SecretRequest request) {
+        Map<String, String> values = request.values() == null ? Map.of() : request.values();
+        values.forEach((key, value) -> {
+            if (value.indexOf('\0') >= 0) {
+                throw new ApiException(400, "field " + Quote.of("values." + key)
+                        + " contains a NUL character, which no environment variable can hold");
+            }
+        });
+        return values;
     }
 
     private boolean authorized(HttpExchange exchange) {
@@ -318,37 +352,25 @@ public final class ApiServer implements AutoCloseable {
         return header != null && MessageDigest.isEqual(adminToken, header.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void requireMethod(HttpExchange exchange, String method) {
-        if (!exchange.getRequestMethod().equals(method)) {
-            throw new ApiException(405, exchange.getRequestURI().getPath() + " takes " + method);
+    /** The request's method when it is one of {@code allowed}; a 405 naming them otherwise. */
+    private static String method(HttpExchange exchange, String... allowed) {
+        String method = exchange.getRequestMethod();
+        if (!List.of(allowed).contains(method)) {
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            throw new ApiException(405, Quote.of(method) + " is not allowed on " + exchange.getRequestURI().getPath()
+                    + "; it takes " + String.join(" or ", allowed));
         }
+        return method;
     }
 
-    private static String environment(Map<String, String> query) {
-        return query.getOrDefault("env", "main");
+    /** The query, refused unless it holds only {@code accepted} parameters, each once. */
+    private static Query query(HttpExchange exchange, String... accepted) {
+        return Query.parse(exchange.getRequestURI().getRawQuery(),
+                exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath(), List.of(accepted));
     }
 
-    private static String required(Map<String, String> query, String name) {
-        String value = query.get(name);
-        if (value == null || value.isEmpty()) {
-            throw new ApiException(400, "query parameter '" + name + "' is required");
-        }
-        return value;
-    }
-
-    private static Map<String, String> query(HttpExchange exchange) {
-        Map<String, String> query = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.put(name, value);
-        }
-        return query;
+    private static String message(RuntimeException e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
     }
 
     private void respond(HttpExchange exchange, int status, Object body) throws IOException {
@@ -359,8 +381,46 @@ public final class ApiServer implements AutoCloseable {
             throw new IllegalStateException("cannot encode the answer", e);
         }
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            // The JDK's server ends a HEAD exchange as it sends the headers: drain first.
+            RequestBodies.drain(exchange, drainLimit(exchange));
+            sendHeaders(exchange, status, -1);
+            return;
+        }
+        sendHeaders(exchange, status, bytes.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(bytes);
+        finish(exchange, out);
+    }
+
+    /**
+     * Ends an answer: flushes it, drains what is left of the request ({@link RequestBodies#drain}),
+     * then closes the answer's stream. Left to the exchange's close, the JDK's server would first try
+     * to drain the request itself and drop the answer if that failed.
+     */
+    private static void finish(HttpExchange exchange, OutputStream out) throws IOException {
+        out.flush();
+        RequestBodies.drain(exchange, drainLimit(exchange));
+        out.close();
+    }
+
+    /**
+     * A refused deploy's jar is read past in full: the CLI sends all of it before it reads the answer,
+     * and a deploy refused for its names (checked before the upload) must still reach the user.
+     */
+    private static long drainLimit(HttpExchange exchange) {
+        return exchange.getRequestURI().getPath().equals("/v1/deploy") ? MAX_ARTIFACT_BYTES : MAX_UNREAD_BYTES;
+    }
+
+    /**
+     * Sends the status and headers. When the request's body was left unread, the answer says that the
+     * connection closes after it, as the JDK's server will close it ({@link RequestBodies#unread}).
+     */
+    private static void sendHeaders(HttpExchange exchange, int status, long length) throws IOException {
+        if (RequestBodies.unread(exchange)) {
+            exchange.getResponseHeaders().set("Connection", "close");
+        }
+        exchange.sendResponseHeaders(status, length);
     }
 
     private void error(HttpExchange exchange, int status, String message) {

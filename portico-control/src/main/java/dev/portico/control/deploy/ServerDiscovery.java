@@ -35,6 +35,12 @@ public final class ServerDiscovery {
 
     private static final ClassDesc SERVER = ClassDesc.of("dev.portico.Server");
     private static final ClassDesc ENTER = ClassDesc.of("dev.portico.Enter");
+    /**
+     * Bounds on the class bytes a jar may unpack to, all held at once while it is read: a small jar
+     * can unpack to gigabytes, which would exhaust the heap the whole platform shares.
+     */
+    private static final int MAX_CLASS_BYTES = 16 << 20;
+    private static final long MAX_CLASSES_BYTES = 64L << 20;
 
     private final ObjectMapper json;
 
@@ -52,17 +58,24 @@ public final class ServerDiscovery {
         Map<String, ClassModel> classes = readClasses(jar);
         List<ServerSpec> specs = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        for (ClassModel model : classes.values()) {
-            Annotation server = annotation(model.findAttribute(Attributes.runtimeVisibleAnnotations())
-                    .map(a -> a.annotations()).orElse(List.of()), SERVER);
-            if (server == null) {
-                continue;
+        for (Map.Entry<String, ClassModel> entry : classes.entrySet()) {
+            ClassModel model = entry.getValue();
+            try {
+                Annotation server = annotation(model.findAttribute(Attributes.runtimeVisibleAnnotations())
+                        .map(a -> a.annotations()).orElse(List.of()), SERVER);
+                if (server == null) {
+                    continue;
+                }
+                String className = model.thisClass().asInternalName().replace('/', '.');
+                ServerSpec spec = toSpec(className, server);
+                problems.addAll(spec.problems());
+                problems.addAll(shapeProblems(className, model, classes));
+                specs.add(spec);
+            } catch (IllegalArgumentException e) {
+                // The class-file API parses lazily: damage past a class's header shows only here.
+                throw new DeployException(entry.getKey() + ".class in " + jar.getFileName()
+                        + " is not a @Server class this platform can read: " + e.getMessage());
             }
-            String className = model.thisClass().asInternalName().replace('/', '.');
-            ServerSpec spec = toSpec(className, server);
-            problems.addAll(spec.problems());
-            problems.addAll(shapeProblems(className, model, classes));
-            specs.add(spec);
         }
         if (specs.isEmpty() && problems.isEmpty()) {
             throw new DeployException(jar.getFileName() + " has no class annotated with @dev.portico.Server");
@@ -83,13 +96,21 @@ public final class ServerDiscovery {
 
     private static Map<String, ClassModel> readClasses(Path jar) {
         Map<String, ClassModel> classes = new LinkedHashMap<>();
+        long total = 0;
         try (JarFile file = new JarFile(jar.toFile())) {
             for (JarEntry entry : file.stream().toList()) {
                 if (!entry.getName().endsWith(".class") || entry.getName().startsWith("META-INF/")) {
                     continue;
                 }
                 try (InputStream in = file.getInputStream(entry)) {
-                    ClassModel model = ClassFile.of().parse(in.readAllBytes());
+                    byte[] bytes = in.readNBytes(MAX_CLASS_BYTES + 1);
+                    total += bytes.length;
+                    if (bytes.length > MAX_CLASS_BYTES || total > MAX_CLASSES_BYTES) {
+                        throw new DeployException(entry.getName() + " in " + jar.getFileName() + ": a class may"
+                                + " unpack to at most " + (MAX_CLASS_BYTES >> 20) + " MiB, and all classes of a jar"
+                                + " to " + (MAX_CLASSES_BYTES >> 20) + " MiB");
+                    }
+                    ClassModel model = ClassFile.of().parse(bytes);
                     classes.put(model.thisClass().asInternalName(), model);
                 } catch (IllegalArgumentException e) {
                     throw new DeployException(entry.getName() + " in " + jar.getFileName()
@@ -99,7 +120,8 @@ public final class ServerDiscovery {
         } catch (ZipException e) {
             throw new DeployException(jar.getFileName() + " is not a jar file: " + e.getMessage());
         } catch (IOException e) {
-            throw new DeployException("cannot read " + jar.getFileName() + ": " + e.getMessage());
+            throw new DeployException("cannot read " + jar.getFileName() + ": "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
         }
         return classes;
     }
