@@ -10,9 +10,11 @@ Prints, as medians over N cold starts:
 
 Usage: bench/cold-start.py [N]   (root on Linux; uses its own PORTICO_HOME and free ports)
 """
-import glob, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import glob, re, socket, statistics, subprocess, sys, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True   # no bench/__pycache__ in the checkout
+from portico_bench import Portico, example_jar
+
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 
 
@@ -48,27 +50,16 @@ def pss_kib(pid):
 
 
 def main():
-    home = tempfile.mkdtemp(prefix="portico-bench-")
-    up = subprocess.Popen([f"{ROOT}/portico", "up", "--home", home, "--api-port", "0", "--proxy-port", "0", "--example"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    url = None
-    for line in up.stdout:  # the first run builds the distribution first
-        m = re.search(r"Try: curl (http://\S+)/", line)
-        if m:
-            url = m.group(1)
-        if "Press Ctrl-C" in line:
-            break
-    if url is None:
-        sys.exit("portico up did not start")
-    port = int(url.rsplit(":", 1)[1])
-    env = dict(os.environ, PORTICO_HOME=home)
-    jar = f"{ROOT}/portico-cli/target/portico/examples/hello.jar"
+    up = Portico("portico-bench-", example=True).start()
+    if up.example_url is None:
+        up.stop()
+        sys.exit("portico up did not deploy the example")
+    port = int(up.example_url.rsplit(":", 1)[1])
     try:
         cold, deploys = [], []
         for i in range(N):
             t = time.perf_counter()
-            subprocess.run([f"{ROOT}/portico", "deploy", jar, "--name", f"cold{i}"], env=env, check=True,
-                           stdout=subprocess.DEVNULL)
+            up.cli("deploy", example_jar(), "--name", f"cold{i}")
             deploys.append(time.perf_counter() - t)
             host = f"main--cold{i}--hello.localhost"
             assert request(port, host) == 503
@@ -77,7 +68,7 @@ def main():
                 time.sleep(0.001)
             cold.append(time.perf_counter() - t0)
         time.sleep(3)
-        up_rss = rss_kib(up.pid)
+        up_rss = up.rss_kib()
         entrypoints = [int(p.split("/")[2]) for p in glob.glob("/proc/[0-9]*/cmdline")
                        if is_entrypoint(open(p, "rb").read().split(b"\0"))]
         entry_rss = statistics.median(rss_kib(p) for p in entrypoints) if entrypoints else float("nan")
@@ -88,9 +79,7 @@ def main():
         own = [own_startup(command) for _ in range(N)]
         entry = [entrypoint_time(command) for _ in range(N)]
     finally:
-        up.send_signal(signal.SIGTERM)
-        up.wait(timeout=60)
-        shutil.rmtree(home, ignore_errors=True)
+        up.stop()
 
     ms = lambda xs: statistics.median(xs) * 1000
     print(f"cold start, first 503 -> first 200:   {ms(cold):7.1f} ms (median of {N})")

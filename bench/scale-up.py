@@ -10,34 +10,28 @@ own container events:
 
 Usage: bench/scale-up.py   (uses its own PORTICO_HOME and free ports)
 """
-import os, re, signal, socket, sqlite3, statistics, subprocess, sys, tempfile, time, shutil
+import os, socket, sqlite3, statistics, sys, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True   # no bench/__pycache__ in the checkout
+from portico_bench import Portico
+
 LOAD = 4
 BIG_FILE = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "lib", "modules")
 
 
 def main():
-    home = tempfile.mkdtemp(prefix="portico-scale-")
-    env = dict(os.environ, PORTICO_HOME=home)
-    up = subprocess.Popen([f"{ROOT}/portico", "up", "--home", home, "--api-port", "0", "--proxy-port", "0", "--example"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    url = None
-    for line in up.stdout:
-        m = re.search(r"Try: curl (http://\S+)/", line)
-        if m:
-            url = m.group(1)
-        if "Press Ctrl-C" in line:
-            break
+    up = Portico("portico-scale-", example=True).start()
+    url = up.example_url
     if url is None:
-        sys.exit("portico up did not start")
+        up.stop()
+        sys.exit("portico up did not deploy the example")
+    home = up.home
     port = int(url.rsplit(":", 1)[1])
     host = url.split("//")[1].rsplit(":", 1)[0]
     db = sqlite3.connect(f"{home}/state.db")
     sockets = []
     try:
-        subprocess.run([f"{ROOT}/portico", "server", "autoscaler", "hello", "hello", "--target-concurrency", "1",
-                        "--min-containers", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
+        up.cli("server", "autoscaler", "hello", "hello", "--target-concurrency", "1", "--min-containers", "1")
         while ready_count(db) < 1:
             time.sleep(0.05)
         time.sleep(3)
@@ -57,9 +51,8 @@ def main():
     finally:
         for s in sockets:
             s.close()
-        up.send_signal(signal.SIGTERM)
-        up.wait(timeout=60)
-        shutil.rmtree(home, ignore_errors=True)
+        db.close()
+        up.stop()
     if not rows:
         sys.exit("no container started after the load step")
     print(f"load step of {LOAD} in-flight requests, targetConcurrency 1: {len(rows)} new containers")

@@ -109,6 +109,7 @@ public final class ControlPlane implements AutoCloseable {
                 config.clock(), () -> reconcilerRef[0].kick());
         Reconciler reconciler = new Reconciler(store, fleet, autoscaler, artifacts, dataPlane, config.clock());
         reconcilerRef[0] = reconciler;
+        fleet.bindMetrics(config.metrics());
         Deployer deployer = new Deployer(store, new ServerDiscovery(json), artifacts, fleet, reconciler, config.urls(),
                 secrets);
         Catalog catalog = new Catalog(store, fleet, reconciler, autoscaler, dataPlane, config.urls());

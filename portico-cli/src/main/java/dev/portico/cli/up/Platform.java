@@ -9,6 +9,7 @@ import dev.portico.api.routing.Authenticator;
 import dev.portico.proxy.ProxyConfig;
 import dev.portico.proxy.ProxyServer;
 import dev.portico.runtime.ContainerRuntime;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.portico.runtime.Gpu;
@@ -81,6 +82,8 @@ public final class Platform implements AutoCloseable {
                     LocalRuntimeConfig.DEFAULT_ADDRESS_POOL, settings.computeRegion(), settings.gpus()));
             ProxyDataPlane dataPlane = new ProxyDataPlane();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            // Heap and non-heap use of this JVM (proxy and control plane together), e.g. for bench/soak.py.
+            new JvmMemoryMetrics().bindTo(metrics);
             proxy = ProxyServer.start(proxyConfig(settings), dataPlane::noReadyContainer, Authenticator.denyAll(),
                     metrics);
             dataPlane.attach(proxy);

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,6 +63,8 @@ public final class Reconciler implements AutoCloseable {
     private final Map<Long, Hold> holds = new ConcurrentHashMap<>();
     private final Map<String, ActiveServer> byHostLabel = new ConcurrentHashMap<>();
     private final Set<String> coldStarts = ConcurrentHashMap.newKeySet();
+    /** Host labels of servers with a container of their active version starting, as of the last pass. */
+    private volatile Set<String> starting = Set.of();
     /** Autoscaler overrides, re-read from the store on every pass. */
     private volatile Map<Store.AppServer, AutoscalerSettings> overrides = Map.of();
     /** Specs and artifacts of a version never change: read each once. */
@@ -120,10 +123,17 @@ public final class Reconciler implements AutoCloseable {
     /**
      * A request for this host label found no ready container: start one now. Called on proxy event
      * loops, so it only records the label and queues a pass, taking no lock a pass may hold.
+     *
+     * <p>When the server already has a container starting, a pass now would start nothing, so none
+     * is queued: the demand is recorded by the next pass (a tick, or the container's own event).
+     * Otherwise every request during a cold start queued one, and with many servers those
+     * back-to-back passes took a CPU from the start itself and from routing updates.
      */
     public void coldStart(String hostLabel) {
         coldStarts.add(hostLabel);
-        kick();
+        if (!starting.contains(hostLabel)) {
+            kick();
+        }
     }
 
     public void hold(long appId, Hold hold) {
@@ -175,7 +185,10 @@ public final class Reconciler implements AutoCloseable {
         overrides = store.autoscalerOverrides();
         Map<ServerKey, ActiveServer> active = readActiveServers();
         fleet.route(active);
-        byHostLabel.keySet().retainAll(active.values().stream().map(s -> s.key().hostLabel()).toList());
+        // A set: retainAll calls contains() once per key, and a list made that quadratic in the servers.
+        Set<String> labels = new HashSet<>();
+        active.values().forEach(s -> labels.add(s.key().hostLabel()));
+        byHostLabel.keySet().retainAll(labels);
         active.values().forEach(s -> byHostLabel.put(s.key().hostLabel(), s));
         autoscaler.retain(active.keySet());
         for (String hostLabel : List.copyOf(coldStarts)) {
@@ -223,6 +236,15 @@ public final class Reconciler implements AutoCloseable {
                 log.info("{}: {} → {} containers ({})", key, live.size(), desired, decision.reason());
             }
         }
+        Set<String> startingNow = new HashSet<>();
+        for (ContainerView container : fleet.snapshot()) {
+            ActiveServer server = active.get(container.server());
+            if (container.state() == ContainerState.STARTING && server != null
+                    && server.version() == container.version()) {
+                startingNow.add(container.server().hostLabel());
+            }
+        }
+        starting = startingNow;
     }
 
     /**
