@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 
 /**
  * The socket transport. Native epoll by default; io_uring on request ({@code
- * -Dportico.proxy.transport=io_uring}), which batches the system calls of many connections into
+ * PORTICO_PROXY_TRANSPORT=io_uring portico up}, or {@code -Dportico.proxy.transport=io_uring}), which batches the system calls of many connections into
  * one and so gives more throughput under many connections, but measured a little more latency at
  * one connection on this project's machines (MACHINE-NOTES.md, bench/proxy.sh); NIO where neither
  * native transport loads.
@@ -33,15 +33,19 @@ public record Transport(
         String why) {
 
     public static final String PROPERTY = "portico.proxy.transport";
+    public static final String ENVIRONMENT = "PORTICO_PROXY_TRANSPORT";
 
-    /** What the system property {@value #PROPERTY} asks for ({@code epoll}, {@code io_uring}, {@code nio}), if it loads. */
+    /**
+     * What the system property {@value #PROPERTY}, else the environment variable {@value #ENVIRONMENT},
+     * asks for ({@code epoll}, {@code io_uring}, {@code nio}), if it loads.
+     */
     public static Transport detect() {
-        String wanted = System.getProperty(PROPERTY, "epoll");
+        String wanted = System.getProperty(PROPERTY, System.getenv().getOrDefault(ENVIRONMENT, "epoll"));
         return switch (wanted) {
-            case "nio" -> nio("set by -D" + PROPERTY);
+            case "nio" -> nio("asked for");
             case "io_uring" -> IoUring.isAvailable()
                     ? new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                            IoUringSocketChannel::new, "set by -D" + PROPERTY)
+                            IoUringSocketChannel::new, "asked for")
                     : epollOrNio("io_uring unavailable: " + IoUring.unavailabilityCause());
             default -> epollOrNio("default");
         };

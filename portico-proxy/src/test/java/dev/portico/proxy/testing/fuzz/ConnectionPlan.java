@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * What one fuzz connection does: up to four valid requests, then maybe a mutated or random one, sent one
+ * What one fuzz connection does: up to two valid requests, then maybe a mutated or random one, sent one
  * at a time (the next once the previous is answered, keep-alive) or all at once (pipelined), then an
  * ending. Drawn from the connection's own {@link Random}, seeded from the run's seed and the connection's
  * index, so that a connection replays alike whatever the others do.
@@ -29,7 +29,7 @@ public record ConnectionPlan(int index, List<FuzzRequest> requests, boolean pipe
     /** The first draws of a plan, which fix how many requests it sends. */
     private record Shape(int valid, Kind last) {
         static Shape draw(Random rnd) {
-            int valid = rnd.nextInt(5);
+            int valid = rnd.nextInt(3);
             int r = rnd.nextInt(10);
             Kind last = r < 7 ? Kind.MUTATED : r < 9 ? Kind.RANDOM : null;
             return new Shape(last == null ? Math.max(valid, 1) : valid, last);
@@ -40,9 +40,9 @@ public record ConnectionPlan(int index, List<FuzzRequest> requests, boolean pipe
         }
     }
 
-    /** How many requests connection {@code index} of the run with {@code seed} sends, without making them. */
-    public static int size(long seed, int index) {
-        return Shape.draw(random(seed, index)).size();
+    /** How many mutated or random requests connection {@code index} of the run with {@code seed} sends (0 or 1). */
+    public static int malformed(long seed, int index) {
+        return Shape.draw(random(seed, index)).last == null ? 0 : 1;
     }
 
     public static ConnectionPlan of(long seed, int index) {

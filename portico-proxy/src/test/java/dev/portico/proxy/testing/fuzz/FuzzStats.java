@@ -37,6 +37,11 @@ public final class FuzzStats {
         return sent.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
+    /** Mutated and random requests sent: the fuzz proper. */
+    public long malformed() {
+        return sent.get(Kind.MUTATED).sum() + sent.get(Kind.RANDOM).sum();
+    }
+
     public long answers(int status) {
         LongAdder n = statuses.get(status);
         return n == null ? 0 : n.sum();

@@ -128,6 +128,9 @@ final class Mutations {
         }
         byte[] bytes = parts.bytes();
         for (OnBytes m : onBytes) {
+            if (bytes.length == 0) {
+                break; // truncated to nothing: no byte left to mutate
+            }
             bytes = m.apply.apply(bytes, rnd);
             names.add(m.name);
         }
