@@ -4,8 +4,8 @@
 #   direct   wrk -> backend (a 1-worker nginx answering "hello world!\n" from memory)
 #   nginx    wrk -> nginx reverse proxy (1 worker, keep-alive upstream pool) -> backend
 #   haproxy  wrk -> HAProxy (1 thread, http-reuse always) -> backend
-#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop, epoll) -> backend
-#   uring    the same proxy on Netty's io_uring transport (-Dportico.proxy.transport=io_uring)
+#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop) on epoll -> backend
+#   uring    the same proxy on io_uring (PORTICO_PROXY_TRANSPORT=io_uring)
 # All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
 # Portico's JVM gets WARMUP seconds of load first. Then, for 64 connections and for 1 connection,
 # ROUNDS rounds of DURATION seconds per target, targets alternating (the order rotates each round);
