@@ -96,7 +96,7 @@ class ProxyFuzzTest {
         if (TcpTable.available()) {
             await().atMost(Duration.ofSeconds(5)).until(() -> TcpTable.heldOnLocalPort(port) == 0);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.inFlightByContainer().isEmpty());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(fx.proxy.inFlightByContainer()).isEmpty());
         try (RawClient client = new RawClient(fx.east())) {
             RawClient.Response response = client.get(LIVE, "/", "");
             assertThat(response.status()).isEqualTo(200);
