@@ -1,10 +1,8 @@
 package dev.portico.proxy.internal;
 
+import io.netty.handler.codec.DateFormatter;
 import io.netty.util.AsciiString;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
+import java.util.Date;
 
 /**
  * The current time as a {@code Date} header value (IMF-fixdate, RFC 9110 §5.6.7), formatted once
@@ -15,9 +13,6 @@ import java.util.Locale;
  * a volatile field; two loops that see a new second at once both format it, which is harmless.
  */
 final class HttpDate {
-
-    private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     private record Cached(long second, AsciiString value) {}
 
@@ -36,6 +31,6 @@ final class HttpDate {
     }
 
     private static Cached format(long second) {
-        return new Cached(second, AsciiString.cached(IMF_FIXDATE.format(Instant.ofEpochSecond(second))));
+        return new Cached(second, AsciiString.cached(DateFormatter.format(new Date(second * 1000))));
     }
 }

@@ -41,13 +41,15 @@ public record Transport(
      * asks for ({@code epoll}, the default, {@code io_uring} or {@code nio}), if it loads.
      */
     public static Transport detect() {
-        String wanted = System.getProperty(PROPERTY, System.getenv().getOrDefault(ENVIRONMENT, "epoll"));
+        String asked = System.getProperty(PROPERTY, System.getenv(ENVIRONMENT));
+        String wanted = asked == null ? "epoll" : asked;
+        String why = asked == null ? "default" : "asked for";
         return switch (wanted) {
-            case "nio" -> nio("asked for");
-            case "epoll" -> epollOrNio("default");
+            case "nio" -> nio(why);
+            case "epoll" -> epollOrNio(why);
             case "io_uring" -> IoUring.isAvailable()
                     ? new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                            IoUringSocketChannel::new, "asked for")
+                            IoUringSocketChannel::new, why)
                     : epollOrNio("io_uring unavailable: " + IoUring.unavailabilityCause());
             default -> throw new IllegalArgumentException(
                     ENVIRONMENT + " (or -D" + PROPERTY + ") must be epoll, io_uring or nio, not '" + wanted + "'");
