@@ -4,8 +4,9 @@
 #   direct   wrk -> backend (a 1-worker nginx answering "hello world!\n" from memory)
 #   nginx    wrk -> nginx reverse proxy (1 worker, keep-alive upstream pool) -> backend
 #   haproxy  wrk -> HAProxy (1 thread, http-reuse always) -> backend
-#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop) on epoll -> backend
-#   uring    the same proxy on io_uring (PORTICO_PROXY_TRANSPORT=io_uring)
+#   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop) on its default
+#            transport, io_uring (epoll where io_uring does not load) -> backend
+#   epoll    the same proxy on epoll (PORTICO_PROXY_TRANSPORT=epoll), its fallback
 # All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
 # Portico's JVM gets WARMUP seconds of load first. Then, for 64 connections and for 1 connection,
 # ROUNDS rounds of DURATION seconds per target, targets alternating (the order rotates each round);
@@ -13,10 +14,10 @@
 #
 # Usage: bench/proxy.sh
 # Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_WARMUP (s, 30),
-#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_URING (1: also measure io_uring; 0: not), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
+#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_EPOLL (1: also measure epoll; 0: not), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
 #   e.g. -XX:StartFlightRecording=filename=/tmp/proxy.jfr), BENCH_KEEP=1 keeps the temporary directory.
 # Installs nginx, haproxy and wrk with apt-get when missing; builds portico-bench when it is not built.
-# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 7 minutes (5 with BENCH_URING=0).
+# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 7 minutes (5 with BENCH_EPOLL=0).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,7 +29,7 @@ WARMUP="${BENCH_WARMUP:-30}"
 SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
 TARGETS=(direct nginx haproxy portico)
-if [[ "${BENCH_URING:-1}" == 1 ]]; then TARGETS+=(uring); fi
+if [[ "${BENCH_EPOLL:-1}" == 1 ]]; then TARGETS+=(epoll); fi
 PROXIES=("${TARGETS[@]:3}") # Portico's proxies, compared with nginx and HAProxy
 PIDS=()
 declare -A SERVER_PID # target -> the process that serves it (direct: the backend)
@@ -190,12 +191,12 @@ start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
 # One event loop; Netty's leak detector off (it samples buffers outside tests otherwise); ParallelGC
 # with a fixed heap and a large young generation: few, short collections, no concurrent GC threads.
 for t in "${PROXIES[@]}"; do
-    transport=epoll
-    [[ "$t" == uring ]] && transport=io_uring
+    transport=() # portico: the default, as shipped
+    [[ "$t" == epoll ]] && transport=(-Dportico.proxy.transport=epoll)
     # shellcheck disable=SC2086
     start "$t" "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch \
         --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled \
-        -Dportico.proxy.transport="$transport" ${PORTICO_JAVA_OPTS:-} \
+        "${transport[@]}" ${PORTICO_JAVA_OPTS:-} \
         -cp "$CP" dev.portico.bench.BenchProxy "${PORT[$t]}" "${PORT[direct]}" 1
 done
 

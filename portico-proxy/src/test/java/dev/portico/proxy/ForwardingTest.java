@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -98,6 +99,36 @@ class ForwardingTest {
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.header("content-length")).isEqualTo("1");
         assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+    }
+
+    /**
+     * A container that sends a body with its HEAD response (a common bug) may send it late, onto the next
+     * exchange: the connection of a HEAD is never pooled.
+     */
+    @Test
+    void theContainerConnectionOfAHeadRequestIsNotReused() throws Exception {
+        RawClient client = fx.client();
+        client.send("HEAD /upload HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n"); // answers with a body
+        assertThat(client.read(true).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
+
+    /**
+     * Bytes beyond a response's length, in the response's own read or after it, close the container
+     * connection instead of being read as the next exchange's response.
+     */
+    @Test
+    void bytesBeyondAResponseCloseTheContainerConnection() throws Exception {
+        RawClient client = fx.client();
+        for (String late : List.of("0", "1", "0", "1")) {
+            assertThat(client.get(HOST, "/overrun?late=" + late, "").text()).isEqualTo("A");
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.openConnections() == 0);
+            assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+        }
+        // The first overrun's connection and each plain GET's (the next overrun takes it from the pool).
+        assertThat(a.connections.get()).isEqualTo(5);
     }
 
     @Test

@@ -21,15 +21,18 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Chann
 
     final LoopContext loop;
     final InetSocketAddress address;
+    /** This connection's decoder, which the exchange tells whether its request is HEAD. */
+    final ResponseDecoder decoder;
     private Channel channel;
     /** The exchange using this connection, or null. */
     Forwarder owner;
     boolean pooled;
     long idleSinceNanos;
 
-    BackendHandler(LoopContext loop, InetSocketAddress address) {
+    BackendHandler(LoopContext loop, InetSocketAddress address, ResponseDecoder decoder) {
         this.loop = loop;
         this.address = address;
+        this.decoder = decoder;
     }
 
     Channel channel() {

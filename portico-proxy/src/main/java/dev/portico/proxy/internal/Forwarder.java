@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -163,6 +162,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
             unsent = new UnsentRequest();
         }
         h.owner = this;
+        h.decoder.headRequest = headRequest;
         backend = h;
         backendChannel = h.channel();
         connected = !fresh;
@@ -308,7 +308,11 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        backendReusable = HttpUtil.isKeepAlive(response);
+        // Not after a HEAD: a container that wrongly sends a body with its HEAD response (a common bug)
+        // may send it a little later, when the connection would already carry the next exchange, and
+        // that exchange would read it as the start of its response. One new connection per HEAD is
+        // the price. (A body that comes in time is caught: see ResponseDecoder and IdleGuard.)
+        backendReusable = !headRequest && HttpUtil.isKeepAlive(response);
         HttpMessages.prepareResponse(response, clientHttp10, headRequest, false);
         if (response instanceof LastHttpContent) {
             responseComplete(response);
@@ -505,7 +509,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         phase = IDLE;
         if (h != null) {
             h.owner = null;
-            if (fate == REUSE) {
+            if (fate == REUSE && h.decoder.holdsBytes()) {
+                ch.close(); // the container sent more than its response: see ResponseDecoder
+            } else if (fate == REUSE) {
                 if (backendNeedsFlush) {
                     ch.flush();
                 }
@@ -535,15 +541,14 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         ChannelPipeline clientPipeline = ctx.pipeline();
         ChannelPipeline backendPipeline = backendChannel.pipeline();
         HttpServerCodec serverCodec = (HttpServerCodec) clientPipeline.get(ClientInitializer.CODEC);
-        HttpClientCodec clientCodec = (HttpClientCodec) backendPipeline.get(LoopContext.BACKEND_CODEC);
         serverCodec.removeOutboundHandler();
-        clientCodec.removeOutboundHandler();
+        backendPipeline.remove(LoopContext.BACKEND_ENCODER);
         for (String name : ClientInitializer.HTTP_HANDLERS) {
             clientPipeline.remove(name);
         }
         conn.resumeReads(ConnectionState.PIPELINING);
         clientPipeline.remove(serverCodec); // bytes it holds come to channelRead
-        backendPipeline.remove(clientCodec); // bytes it holds come to backendRead
+        backendPipeline.remove(LoopContext.BACKEND_DECODER); // bytes it holds come to backendRead
         flushBackend();
     }
 

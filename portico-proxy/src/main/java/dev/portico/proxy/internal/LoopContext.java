@@ -4,7 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class LoopContext {
 
-    static final String BACKEND_CODEC = "codec";
+    static final String BACKEND_GUARD = "idle-guard";
+    static final String BACKEND_DECODER = "decoder";
+    static final String BACKEND_ENCODER = "encoder";
     static final String BACKEND_HANDLER = "backend";
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
@@ -40,9 +42,12 @@ final class LoopContext {
         channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
         channel.config().setWriteBufferWaterMark(ProxyContext.WATER_MARK);
-        BackendHandler handler = new BackendHandler(this, address);
+        ResponseDecoder decoder = new ResponseDecoder(proxy.responseDecoderConfig());
+        BackendHandler handler = new BackendHandler(this, address, decoder);
         channel.pipeline()
-                .addLast(BACKEND_CODEC, new HttpClientCodec(proxy.responseDecoderConfig(), false, false))
+                .addLast(BACKEND_GUARD, new IdleGuard(handler))
+                .addLast(BACKEND_DECODER, decoder)
+                .addLast(BACKEND_ENCODER, new HttpRequestEncoder())
                 .addLast(BACKEND_HANDLER, handler);
         ChannelFuture registration = loop.register(channel);
         if (registration.isDone() && !registration.isSuccess()) {

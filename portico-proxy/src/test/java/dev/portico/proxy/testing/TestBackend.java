@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -38,7 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /close-mid}: half a response, then close
  *   <li>{@code /reset}: no response, connection reset
  *   <li>{@code /upgrade}: 101, then echoes raw bytes
- *   <li>anything else: the backend's id
+ *   <li>{@code /overrun?late=0|1}: its id, then bytes beyond the Content-Length, in the same write or a
+ *       later one
+ *   <li>anything else: the backend's id (as Content-Length only, to HEAD; other paths send a body to HEAD
+ *       too, in a write after the head's)
  * </ul>
  */
 public final class TestBackend implements AutoCloseable {
@@ -88,6 +92,11 @@ public final class TestBackend implements AutoCloseable {
         this.id = id;
         this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         threads.execute(this::acceptLoop);
+    }
+
+    /** Connections open now (those the proxy closed are gone once this side has seen the close). */
+    public int openConnections() {
+        return sockets.size();
     }
 
     public InetSocketAddress address() {
@@ -224,6 +233,23 @@ public final class TestBackend implements AutoCloseable {
                 out.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 return false;
+            }
+            case "/overrun" -> {
+                drain(body(request, in));
+                byte[] head = ("HTTP/1.1 200 OK\r\nContent-Length: " + id.length() + "\r\n\r\n" + id)
+                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] extra = "EXTRA".getBytes(StandardCharsets.US_ASCII);
+                if (request.longParam("late", 0) == 0) {
+                    byte[] all = Arrays.copyOf(head, head.length + extra.length);
+                    System.arraycopy(extra, 0, all, head.length, extra.length);
+                    out.write(all);
+                } else {
+                    out.write(head);
+                    out.flush();
+                    Thread.sleep(50);
+                    out.write(extra);
+                }
+                out.flush();
             }
             case "/reset" -> {
                 socket.setSoLinger(true, 0);

@@ -28,6 +28,9 @@ final class HostCommand {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // The command exited without reading its input (a broken pipe): its status says why.
+            log.debug("{} did not take its input: {}", command.getFirst(), e.toString());
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int status;

@@ -1,0 +1,63 @@
+package dev.portico.proxy.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which transport {@link Transport#detect()} picks. The environment variable is not set in the test JVM,
+ * so the system property stands for both; it is restored afterwards (the build's epoll run sets it).
+ */
+class TransportTest {
+
+    private String saved;
+
+    @BeforeEach
+    void save() {
+        saved = System.getProperty(Transport.PROPERTY);
+    }
+
+    @AfterEach
+    void restore() {
+        if (saved == null) {
+            System.clearProperty(Transport.PROPERTY);
+        } else {
+            System.setProperty(Transport.PROPERTY, saved);
+        }
+    }
+
+    @Test
+    void ioUringByDefaultWhereItLoadsWithOneShotPolls() {
+        System.clearProperty(Transport.PROPERTY);
+        Transport transport = Transport.detect();
+
+        assertThat(transport.name()).isEqualTo(IoUring.isAvailable() ? "io_uring" : "epoll");
+        assertThat(transport.why()).startsWith("default");
+        assertThat(System.getProperty("io.netty.iouring.pollAddMultishotEnabled")).isEqualTo("false");
+        assertThat(IoUring.isPollAddMultishotEnabled()).isFalse();
+    }
+
+    @Test
+    void epollOnRequest() {
+        System.setProperty(Transport.PROPERTY, "epoll");
+        Transport transport = Transport.detect();
+
+        assertThat(transport.name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
+        assertThat(transport.why()).startsWith("asked for");
+    }
+
+    @Test
+    void anUnknownTransportIsRefusedWithTheChoices() {
+        System.setProperty(Transport.PROPERTY, "kqueue");
+
+        assertThatThrownBy(Transport::detect)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("PORTICO_PROXY_TRANSPORT (or -Dportico.proxy.transport) must be io_uring, epoll or nio,"
+                        + " not 'kqueue'");
+    }
+}
