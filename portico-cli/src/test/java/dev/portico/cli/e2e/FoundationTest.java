@@ -211,7 +211,10 @@ class FoundationTest {
 
         platform.restart();
 
-        assertThat(descendants()).doesNotContainAnyElementsOf(oldProcesses);
+        // Within moments: a container drained by the second deploy may still be reaping its last
+        // processes when close() returns (seen once in a clean clone's CI run: 2 of 5 still listed).
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(descendants()).doesNotContainAnyElementsOf(oldProcesses));
         await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("keep", "web", "/").statusCode() == 200);
         HttpResponse<String> after = platform.get("keep", "web", "/");
         assertThat(after.body()).endsWith("v2").isNotEqualTo(before);
