@@ -133,7 +133,8 @@ public final class ControlPlane implements AutoCloseable {
             control.close();
             throw new UncheckedIOException("cannot start the API on " + config.api() + ": " + e.getMessage(), e);
         }
-        log.info("control plane up: API on http://{}", control.api.address());
+        InetSocketAddress api = control.api.address();
+        log.info("control plane up: API on http://{}:{}", api.getAddress().getHostAddress(), api.getPort());
         return control;
     }
 

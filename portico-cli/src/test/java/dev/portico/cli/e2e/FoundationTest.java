@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.portico.api.ContainerInfo;
 import dev.portico.api.ContainerState;
 import dev.portico.api.DeployResult;
 import dev.portico.client.PorticoException;
@@ -208,8 +209,18 @@ class FoundationTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> platform.get("keep", "web", "/").body().endsWith("v2"));
         String before = platform.get("keep", "web", "/").body();
         Set<Long> oldProcesses = descendants();
+        List<String> serving = platform.containers("keep").stream()
+                .filter(c -> c.state() == ContainerState.READY).map(ContainerInfo::id).toList();
 
         platform.restart();
+
+        // Their stop was stored before the store closed.
+        assertThat(platform.containers("keep")).filteredOn(c -> serving.contains(c.id()))
+                .hasSize(serving.size())
+                .allSatisfy(c -> {
+                    assertThat(c.state()).isEqualTo(ContainerState.STOPPED);
+                    assertThat(c.reason()).isEqualTo("platform shutting down");
+                });
 
         // Within moments: a container drained by the second deploy may still be reaping its last
         // processes when close() returns (seen once in a clean clone's CI run: 2 of 5 still listed).

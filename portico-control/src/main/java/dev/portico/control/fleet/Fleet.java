@@ -30,9 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -299,7 +301,13 @@ public final class Fleet implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        running.whenExited().thenAccept(exit -> onExit(container, exit));
+        CompletableFuture<Void> exitHandled = running.whenExited().thenAccept(exit -> onExit(container, exit));
+        lock.lock();
+        try {
+            container.exitHandled = exitHandled;
+        } finally {
+            lock.unlock();
+        }
         running.whenListening(Duration.ofSeconds(container.spec.startupTimeout()))
                 .whenComplete((ok, error) -> {
                     if (error == null) {
@@ -574,7 +582,7 @@ public final class Fleet implements AutoCloseable {
      * them to exit, at most {@code timeout}.
      */
     public void stopAll(Duration timeout, String reason) {
-        List<CompletableFuture<ContainerExit>> exits = new ArrayList<>();
+        List<CompletableFuture<Void>> exits = new ArrayList<>();
         lock.lock();
         try {
             closed = true;
@@ -587,8 +595,13 @@ public final class Fleet implements AutoCloseable {
                 if (!c.state.isFinal() && c.state != ContainerState.STOPPING) {
                     stopLocked(c, reason);
                 }
-                if (c.running != null) {
-                    exits.add(c.running.whenExited());
+                if (c.exitHandled != null) {
+                    // Not just whenExited(): the exit must also be recorded before the caller closes the
+                    // store (a future completes its latest dependents first, so waiting on whenExited()
+                    // returned before the fleet's own handler had run).
+                    exits.add(c.exitHandled);
+                } else if (c.running != null) {
+                    exits.add(c.running.whenExited().thenApply(exit -> null));
                 }
             }
             activeServers = Map.of();
@@ -598,8 +611,12 @@ public final class Fleet implements AutoCloseable {
         }
         try {
             CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception timedOut) {
+        } catch (TimeoutException e) {
             log.warn("containers still running after {} s; the runtime kills them", timeout.toSeconds());
+        } catch (ExecutionException e) {
+            log.warn("handling a container's exit failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

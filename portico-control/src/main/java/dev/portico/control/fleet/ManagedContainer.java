@@ -6,6 +6,7 @@ import dev.portico.control.ServerKey;
 import dev.portico.runtime.RunningContainer;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The control plane's live view of one container. Mutable; every field is guarded by the
@@ -26,6 +27,8 @@ final class ManagedContainer {
     Placement.Claim claim;
     /** Null until the runtime has launched it. */
     RunningContainer running;
+    /** Set with {@link #running}: done once the fleet has handled (and stored) the container's exit. */
+    CompletableFuture<Void> exitHandled;
     /** Whether the proxy may send it new requests: READY and its last health check passed. */
     boolean routable;
     int healthFailures;

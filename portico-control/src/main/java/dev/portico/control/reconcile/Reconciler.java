@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,10 +85,14 @@ public final class Reconciler implements AutoCloseable {
     /** Queues a pass unless one is already queued. Returns at once. */
     public void kick() {
         if (passQueued.compareAndSet(false, true)) {
-            passes.execute(() -> {
-                passQueued.set(false);
-                runPass();
-            });
+            try {
+                passes.execute(() -> {
+                    passQueued.set(false);
+                    runPass();
+                });
+            } catch (RejectedExecutionException closed) {
+                passQueued.set(false); // the platform is shutting down: a container stopped, nothing to do
+            }
         }
     }
 
