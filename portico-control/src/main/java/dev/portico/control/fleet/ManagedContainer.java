@@ -27,7 +27,7 @@ final class ManagedContainer {
     Placement.Claim claim;
     /** Null until the runtime has launched it. */
     RunningContainer running;
-    /** Set with {@link #running}: done once the fleet has handled (and stored) the container's exit. */
+    /** Set just after {@link #running}: done once the fleet has handled (and stored) the container's exit. */
     CompletableFuture<Void> exitHandled;
     /** Whether the proxy may send it new requests: READY and its last health check passed. */
     boolean routable;
