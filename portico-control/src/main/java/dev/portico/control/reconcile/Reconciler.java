@@ -192,9 +192,12 @@ public final class Reconciler implements AutoCloseable {
         fleet.route(active);
         // A set: retainAll calls contains() once per key, and a list made that quadratic in the servers.
         Set<String> labels = new HashSet<>();
-        active.values().forEach(s -> labels.add(s.key().hostLabel()));
+        for (ActiveServer server : active.values()) {
+            String label = server.key().hostLabel();
+            labels.add(label);
+            byHostLabel.put(label, server);
+        }
         byHostLabel.keySet().retainAll(labels);
-        active.values().forEach(s -> byHostLabel.put(s.key().hostLabel(), s));
         autoscaler.retain(active.keySet());
         for (String hostLabel : List.copyOf(coldStarts)) {
             coldStarts.remove(hostLabel);
