@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * First in a container connection's pipeline, before the decoder: a pooled connection expects no byte
- * at all, so any that arrive (bytes beyond the last response's Content-Length, say) close it. Here and not after the decoder, because the decoder would keep a fragment
- * without a line end to itself, and the next exchange would read it as the start of its response.
+ * at all, so any that arrive (bytes beyond the last response's Content-Length, say) close it. Here and
+ * not after the decoder, because the decoder would keep a fragment without a line end to itself, and
+ * the next exchange would read it as the start of its response.
  *
  * <pre>
  * socket ─ idle-guard ─ decoder ─ encoder ─ backend
