@@ -42,6 +42,7 @@ final class LoopContext {
         channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
         channel.config().setWriteBufferWaterMark(ProxyContext.WATER_MARK);
+        proxy.transport().socketOptions().forEach(option -> option.applyTo(channel.config()));
         ResponseDecoder decoder = new ResponseDecoder(proxy.responseDecoderConfig());
         BackendHandler handler = new BackendHandler(this, address, decoder);
         channel.pipeline()

@@ -78,6 +78,7 @@ public final class ProxyEngine implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyContext.WATER_MARK)
                 .childHandler(new ClientInitializer(proxy, region));
+        proxy.transport().socketOptions().forEach(option -> option.applyToAccepted(bootstrap));
         try {
             Channel channel = bootstrap.bind(address).syncUninterruptibly().channel();
             listeners.put(region, channel);

@@ -1,6 +1,9 @@
 package dev.portico.proxy.internal;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -11,9 +14,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringAdaptiveBufferRingAllocator;
+import io.netty.channel.uring.IoUringBufferRingConfig;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +32,14 @@ import java.util.function.Supplier;
  * connections against about 1.0× with epoll (bench/proxy.sh). Another one on request
  * ({@code PORTICO_PROXY_TRANSPORT=epoll portico up}, or {@code -Dportico.proxy.transport=epoll}).
  *
+ * <p>On io_uring each event loop registers a ring of receive buffers with the kernel, and every socket
+ * reads with one multishot receive that stays armed: the kernel picks a buffer and posts the bytes as
+ * they arrive. Without it each read is a POLL_ADD, its completion, then a RECV submitted and completed
+ * (a readiness round trip per read, two reads per proxied request); with it, a request costs four
+ * {@code io_uring_enter} calls instead of six, and the proxy's added latency at one connection drops
+ * by about 5 µs (bench/proxy.sh), with the same throughput at 64.
+ *
+ * @param socketOptions set on every socket, accepted or connected, before it is registered
  * @param why how it was chosen, for the log
  */
 public record Transport(
@@ -31,11 +47,28 @@ public record Transport(
         IoHandlerFactory ioHandlerFactory,
         Class<? extends ServerChannel> serverChannelClass,
         Supplier<Channel> socketChannelFactory,
+        List<SocketOption<?>> socketOptions,
         String why) {
+
+    /** A socket option particular to the transport. */
+    public record SocketOption<T>(ChannelOption<T> option, T value) {
+
+        void applyToAccepted(ServerBootstrap bootstrap) {
+            bootstrap.childOption(option, value);
+        }
+
+        void applyTo(ChannelConfig config) {
+            config.setOption(option, value);
+        }
+    }
 
     public static final String PROPERTY = "portico.proxy.transport";
     public static final String ENVIRONMENT = "PORTICO_PROXY_TRANSPORT";
     private static final String POLL_ADD_MULTISHOT = "io.netty.iouring.pollAddMultishotEnabled";
+    private static final short BUFFER_GROUP = 1;
+    /** Buffers in each loop's ring (a power of two); the ring grows by a batch when it runs dry. */
+    private static final short BUFFER_RING_SIZE = 256;
+    private static final int BUFFER_RING_BATCH = 32;
 
     /**
      * What the system property {@value #PROPERTY}, else the environment variable {@value #ENVIRONMENT},
@@ -65,21 +98,39 @@ public record Transport(
             System.setProperty(POLL_ADD_MULTISHOT, "false");
         }
         if (IoUring.isAvailable()) {
-            return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                    IoUringSocketChannel::new, why);
+            return ioUring(why);
         }
         return epollOrNio(why + "; io_uring unavailable: " + IoUring.unavailabilityCause());
+    }
+
+    /** Each loop with a ring of receive buffers where the kernel has them (5.19 and later). */
+    private static Transport ioUring(String why) {
+        if (!IoUring.isRegisterBufferRingSupported()) { // kernels before 5.19
+            return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                    IoUringSocketChannel::new, List.of(), why);
+        }
+        IoUringBufferRingConfig receiveBuffers = IoUringBufferRingConfig.builder()
+                .bufferGroupId(BUFFER_GROUP)
+                .bufferRingSize(BUFFER_RING_SIZE)
+                .batchSize(BUFFER_RING_BATCH)
+                .allocator(new IoUringAdaptiveBufferRingAllocator())
+                .build();
+        return new Transport("io_uring",
+                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(receiveBuffers)),
+                IoUringServerSocketChannel.class, IoUringSocketChannel::new,
+                List.of(new SocketOption<>(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP)), why);
     }
 
     private static Transport epollOrNio(String why) {
         if (Epoll.isAvailable()) {
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollSocketChannel::new, why);
+                    EpollSocketChannel::new, List.of(), why);
         }
         return nio(why + "; epoll unavailable: " + Epoll.unavailabilityCause());
     }
 
     public static Transport nio(String why) {
-        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel::new, why);
+        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel::new,
+                List.of(), why);
     }
 }

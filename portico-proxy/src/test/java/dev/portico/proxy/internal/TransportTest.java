@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,12 +44,28 @@ class TransportTest {
     }
 
     @Test
+    void ioUringSocketsReceiveIntoTheLoopsBufferRingWhereTheKernelHasOne() {
+        System.setProperty(Transport.PROPERTY, "io_uring");
+        Transport transport = Transport.detect();
+
+        if (transport.name().equals("io_uring") && IoUring.isRegisterBufferRingSupported()) {
+            assertThat(transport.socketOptions()).singleElement().satisfies(option -> {
+                assertThat(option.option()).isSameAs(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID);
+                assertThat(option.value()).isEqualTo((short) 1);
+            });
+        } else {
+            assertThat(transport.socketOptions()).isEmpty();
+        }
+    }
+
+    @Test
     void epollOnRequest() {
         System.setProperty(Transport.PROPERTY, "epoll");
         Transport transport = Transport.detect();
 
         assertThat(transport.name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
         assertThat(transport.why()).startsWith("asked for");
+        assertThat(transport.socketOptions()).isEmpty();
     }
 
     @Test
