@@ -11,6 +11,7 @@ import dev.portico.proxy.testing.TestBackend;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -89,6 +90,31 @@ class ForwardingTest {
             }
         }
         assertThat(a.connections.get()).isLessThanOrEqualTo(2);
+    }
+
+    /**
+     * A burst of concurrent requests leaves as many pooled container connections, so that the next burst
+     * opens none (the pool once kept 64 per event loop and closed the rest: at 1,000 connections the
+     * proxy then opened a container connection for nearly every request).
+     */
+    @Test
+    void concurrentRequestsReuseAsManyPooledContainerConnections() throws Exception {
+        int n = 150; // 75 per event loop
+        List<RawClient> clients = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            clients.add(fx.client());
+        }
+        for (int burst = 0; burst < 2; burst++) {
+            for (RawClient client : clients) {
+                client.send("GET /hold HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.holding.get() == n);
+            a.release();
+            for (RawClient client : clients) {
+                assertThat(client.read().text()).isEqualTo("A");
+            }
+        }
+        assertThat(a.connections.get()).isEqualTo(n);
     }
 
     @Test
