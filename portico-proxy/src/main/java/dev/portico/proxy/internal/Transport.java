@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * they arrive. Without it each read is a POLL_ADD, its completion, then a RECV submitted and completed
  * (a readiness round trip per read, two reads per proxied request); with it, a request costs four
  * {@code io_uring_enter} calls instead of six, and the latency the proxy adds at one connection drops
- * by 4-6 µs, to nginx's (bench/proxy.sh), with the same throughput at 64 connections. The ring holds
+ * by 4-6 µs, to within 3 µs of nginx's either way (bench/proxy.sh), with the same throughput at 64
+ * connections. The ring holds
  * {@value #BUFFER_RING_SIZE} buffers of 1-64 KiB (sized to recent reads) from the pooled allocator.
  *
  * @param socketOptions set on every socket, accepted or connected, before it is registered
