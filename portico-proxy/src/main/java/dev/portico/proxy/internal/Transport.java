@@ -38,8 +38,8 @@ import java.util.function.Supplier;
  * (a readiness round trip per read, two reads per proxied request); with it, a request costs four
  * {@code io_uring_enter} calls instead of six, and the latency the proxy adds at one connection drops
  * by 4-6 µs, to within 3 µs of nginx's either way (bench/proxy.sh), with the same throughput at 64
- * connections. The ring holds
- * {@value #BUFFER_RING_SIZE} buffers of 1-64 KiB (sized to recent reads) from the pooled allocator.
+ * connections. The ring holds {@value #BUFFER_RING_SIZE} buffers of 1-64 KiB (sized to recent reads)
+ * from the pooled allocator.
  *
  * @param socketOptions set on every socket, accepted or connected, before it is registered
  * @param why how it was chosen, for the log
