@@ -8,7 +8,8 @@
 #            transport, io_uring (epoll where io_uring does not load) -> backend
 #   epoll    the same proxy on epoll (PORTICO_PROXY_TRANSPORT=epoll), its fallback
 # All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
-# Portico's JVM gets WARMUP seconds of load first. Then, for 64 connections and for 1 connection,
+# Portico's JVM gets WARMUP seconds of load first (64 connections), and 10 s at 1 connection right before
+# the 1-connection rounds. Then, for 64 connections and for 1 connection,
 # ROUNDS rounds of DURATION seconds per target, targets alternating (the order rotates each round);
 # the median of the rounds is reported, with each round's req/s to show the noise.
 #
@@ -261,10 +262,14 @@ run() {
 log "warm-up: ${WARMUP} s on each of Portico's proxies (JIT), 2 s on each of the others"
 for t in "${PROXIES[@]}"; do run "$t" 64 "$WARMUP"; done
 for t in direct nginx haproxy; do run "$t" 64 2; done
-for t in "${PROXIES[@]}"; do run "$t" 1 3; done
 
 started=$SECONDS
 for connections in 64 1; do
+    if [ "$connections" = 1 ]; then
+        # Right before the 1-connection rounds: the JIT re-profiles for one connection after the 64-connection
+        # rounds (seen with -XX:+PrintCompilation), which otherwise lands in the first round measured.
+        for t in "${PROXIES[@]}"; do run "$t" 1 10; done
+    fi
     for round in $(seq "$ROUNDS"); do
         for i in "${!TARGETS[@]}"; do
             t="${TARGETS[$(((i + round - 1) % ${#TARGETS[@]}))]}"
