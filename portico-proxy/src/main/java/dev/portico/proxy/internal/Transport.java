@@ -107,20 +107,19 @@ public record Transport(
 
     /** Each loop with a ring of receive buffers where the kernel has them (5.19 and later). */
     private static Transport ioUring(String why) {
-        if (!IoUring.isRegisterBufferRingSupported()) { // kernels before 5.19
-            return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                    IoUringSocketChannel::new, List.of(), why);
+        IoUringIoHandlerConfig loops = new IoUringIoHandlerConfig();
+        List<SocketOption<?>> socketOptions = List.of();
+        if (IoUring.isRegisterBufferRingSupported()) {
+            loops.setBufferRingConfig(IoUringBufferRingConfig.builder()
+                    .bufferGroupId(BUFFER_GROUP)
+                    .bufferRingSize(BUFFER_RING_SIZE)
+                    .batchSize(BUFFER_RING_BATCH)
+                    .allocator(new IoUringAdaptiveBufferRingAllocator())
+                    .build());
+            socketOptions = List.of(new SocketOption<>(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP));
         }
-        IoUringBufferRingConfig receiveBuffers = IoUringBufferRingConfig.builder()
-                .bufferGroupId(BUFFER_GROUP)
-                .bufferRingSize(BUFFER_RING_SIZE)
-                .batchSize(BUFFER_RING_BATCH)
-                .allocator(new IoUringAdaptiveBufferRingAllocator())
-                .build();
-        return new Transport("io_uring",
-                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(receiveBuffers)),
-                IoUringServerSocketChannel.class, IoUringSocketChannel::new,
-                List.of(new SocketOption<>(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP)), why);
+        return new Transport("io_uring", IoUringIoHandler.newFactory(loops), IoUringServerSocketChannel.class,
+                IoUringSocketChannel::new, socketOptions, why);
     }
 
     private static Transport epollOrNio(String why) {
