@@ -191,11 +191,16 @@ start nginx "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx.log"
 start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
 # One event loop; Netty's leak detector off (it samples buffers outside tests otherwise); ParallelGC
 # with a fixed heap and a large young generation: few, short collections, no concurrent GC threads.
+# Heap and JIT code on transparent huge pages where the kernel offers them, as `portico up` runs.
+huge_pages=()
+if grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+    huge_pages=(-XX:+UseTransparentHugePages)
+fi
 for t in "${PROXIES[@]}"; do
     transport=() # portico: the default, as shipped
     [[ "$t" == epoll ]] && transport=(-Dportico.proxy.transport=epoll)
     # shellcheck disable=SC2086
-    start "$t" "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch \
+    start "$t" "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch "${huge_pages[@]}" \
         --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled \
         "${transport[@]}" ${PORTICO_JAVA_OPTS:-} \
         -cp "$CP" dev.portico.bench.BenchProxy "${PORT[$t]}" "${PORT[direct]}" 1
