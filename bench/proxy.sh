@@ -9,12 +9,19 @@
 #   epoll    the same proxy on epoll (PORTICO_PROXY_TRANSPORT=epoll), its fallback
 # All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
 # Portico's JVM gets WARMUP seconds of load first (64 connections), and 10 s at 1 connection right before
-# the 1-connection rounds. Then, for 64 connections and for 1 connection,
-# ROUNDS rounds of DURATION seconds per target, targets alternating (the order rotates each round);
-# the median of the rounds is reported, with each round's req/s to show the noise.
+# the 1-connection rounds. Then, at 64 connections, ROUNDS rounds of DURATION seconds per target, and at
+# 1 connection ONE_ROUNDS rounds of ONE_DURATION seconds, targets alternating (the order rotates each
+# round); the median of the rounds is reported, with each round's req/s to show the noise. The added p50
+# (a target's p50 minus the backend's) and each proxy's p50 minus nginx's are medians of the differences
+# within each round.
+# Why short rounds at 1 connection: there the proxies' p50s differ by microseconds, while the host's noise
+# moves every p50 by 5 to 20 us for a minute or more at a time. 10 s rounds let one target's rounds
+# land in a noisy minute and another's in a quiet one; 2 s rounds, alternating, give every target the
+# same minutes, and the median over 15 of them follows the machine's usual state.
 #
 # Usage: bench/proxy.sh
-# Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_WARMUP (s, 30),
+# Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_ONE_DURATION (s, 2),
+#   BENCH_ONE_ROUNDS (15), BENCH_WARMUP (s, 30),
 #   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_EPOLL (1: also measure epoll; 0: not), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
 #   e.g. -XX:StartFlightRecording=filename=/tmp/proxy.jfr), BENCH_KEEP=1 keeps the temporary directory.
 # Installs nginx, haproxy and wrk with apt-get when missing; builds portico-bench when it is not built.
@@ -26,6 +33,8 @@ MODULE="$ROOT/portico-bench/target"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 DURATION="${BENCH_DURATION:-10}"
 ROUNDS="${BENCH_ROUNDS:-3}"
+ONE_DURATION="${BENCH_ONE_DURATION:-2}"
+ONE_ROUNDS="${BENCH_ONE_ROUNDS:-15}"
 WARMUP="${BENCH_WARMUP:-30}"
 SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
@@ -270,15 +279,17 @@ for t in direct nginx haproxy; do run "$t" 64 2; done
 
 started=$SECONDS
 for connections in 64 1; do
+    rounds="$ROUNDS" seconds="$DURATION"
     if [ "$connections" = 1 ]; then
+        rounds="$ONE_ROUNDS" seconds="$ONE_DURATION"
         # Right before the 1-connection rounds: the JIT re-profiles for one connection after the 64-connection
         # rounds (seen with -XX:+PrintCompilation), which otherwise lands in the first round measured.
         for t in "${PROXIES[@]}"; do run "$t" 1 10; done
     fi
-    for round in $(seq "$ROUNDS"); do
+    for round in $(seq "$rounds"); do
         for i in "${!TARGETS[@]}"; do
             t="${TARGETS[$(((i + round - 1) % ${#TARGETS[@]}))]}"
-            run "$t" "$connections" "$DURATION" "$connections" "$round"
+            run "$t" "$connections" "$seconds" "$connections" "$round"
         done
     done
 done
@@ -289,17 +300,22 @@ log "measured for $((SECONDS - started)) s; load average $(cut -d' ' -f1-3 /proc
 cpus="$(nproc)"
 echo
 echo "Loopback, fixed 13-byte response; servers on CPU $SERVER_CPU, wrk (1 thread) on CPU $CLIENT_CPU; $cpus CPUs."
-echo "Median of $ROUNDS rounds x ${DURATION} s per target (req/s of each round in brackets). CPU: user + system"
-echo "time of the serving process per request (the proxy alone; for direct, the backend), less sensitive to"
-echo "other load on the machine than req/s."
+echo "Medians of $ROUNDS rounds x ${DURATION} s per target at 64 connections, of $ONE_ROUNDS rounds x ${ONE_DURATION} s at 1 (req/s"
+echo "of each round in brackets). CPU: user + system time of the serving process per request (the proxy"
+echo "alone; for direct, the backend), less sensitive to other load on the machine than req/s."
 awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" '
     function median(list,   a, n, i, j, x) {
         n = split(list, a, " ")
         for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     }
+    function pairedMedian(c, target, baseline,   r, diffs) {
+        diffs = ""
+        for (r = 1; r <= nrounds[c]; r++) diffs = diffs " " (roundP50[c, r, target] - roundP50[c, r, baseline])
+        return median(diffs)
+    }
     { key = $1 SUBSEP $2; rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6
-      cpu[key] = cpu[key] " " $7; shapes[$1] = 1 }
+      cpu[key] = cpu[key] " " $7; shapes[$1] = 1; roundP50[$1, $3, $2] = $5; if ($3 > nrounds[$1]) nrounds[$1] = $3 }
     END {
         nt = split(targets, t, " ")
         for (c = 64; c >= 1; c -= 63) {
@@ -320,8 +336,11 @@ awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" '
                     R[p[i]] / R["nginx"], R[p[i]] / R["haproxy"], C[p[i]] / C["nginx"], C[p[i]] / C["haproxy"]
             }
             printf "  nginx/direct throughput %.2f\n", R["nginx"] / R["direct"]
+            # Both differences are taken round by round, between measurements seconds apart, then the median.
             printf "  added p50 (target p50 - direct p50):"
-            for (i = 2; i <= nt; i++) printf "  %s %+.0f us", t[i], (P50[t[i]] - P50["direct"]) * 1000
+            for (i = 2; i <= nt; i++) printf "  %s %+.0f us", t[i], pairedMedian(c, t[i], "direct") * 1000
+            printf "\n  p50 - nginx p50:"
+            for (i = 3; i <= nt; i++) printf "  %s %+.0f us", t[i], pairedMedian(c, t[i], "nginx") * 1000
             printf "\n"
         }
     }' "$RESULTS"
