@@ -33,6 +33,10 @@ class ProtectionTest {
         "POST /upload HTTP/1.1\r\nHost: HOST\r\nContent-Length: -1\r\n\r\n",
         "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: gzip\r\n\r\nhello",
         "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+        "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding:\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
         "POST /upload HTTP/1.0\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
         "POST /upload HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n0\r\n\r\n",
@@ -54,6 +58,7 @@ class ProtectionTest {
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.header("connection")).isEqualToIgnoringCase("close");
         assertThat(client.closedWithin(2_000)).isTrue();
+        assertThat(a.requests).as("requests the container saw").isEmpty();
     }
 
     @Test

@@ -67,10 +67,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Chann
             }
         } else {
             log.debug("connect to {} failed: {}", address, future.cause().toString());
-            channel.close();
             if (o != null) {
-                o.backendFailed(this, future.cause());
+                o.backendFailed(this, future.cause()); // before closing: see exceptionCaught
             }
+            channel.close();
         }
     }
 
@@ -116,9 +116,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Chann
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("{}: {}", channel, cause.toString());
         Forwarder o = owner;
-        ctx.close();
         if (o != null) {
+            // Before closing: the close fails the writes still queued (the request, when the connect
+            // failed) with a ClosedChannelException, which comes back here while the exchange still
+            // owns the connection, and the exchange would report that in place of the cause.
             o.backendFailed(this, cause);
         }
+        ctx.close();
     }
 }

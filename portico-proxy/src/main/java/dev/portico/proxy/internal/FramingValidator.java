@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -15,6 +17,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Iterator;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +30,18 @@ import org.slf4j.LoggerFactory;
  * other than chunked, bad chunk sizes, bare LF line ends and invalid header characters; this handler
  * turns those failures into 400 (431 for a head over the size limit, 414 for a request line over it).
  * It adds: exactly one Host on HTTP/1.1, at most one on HTTP/1.0, made of host and port characters
- * only (a line folded into it leaves a space); no CONNECT (405: a reverse proxy does not open tunnels
- * to arbitrary places).
+ * only (a line folded into it leaves a space); Transfer-Encoding, if any, as one field that says
+ * {@code chunked} and nothing else; no CONNECT (405: a reverse proxy does not open tunnels to
+ * arbitrary places).
+ *
+ * <p>Why Transfer-Encoding so strictly: the decoder takes a body as chunked when chunked is the last
+ * coding of all the fields together, and the encoder chunks it again for the container under the
+ * client's own fields. A container that reads only the first field ({@code Transfer-Encoding:
+ * identity} before {@code Transfer-Encoding: chunked}), or one that ignores a coding it does not know,
+ * would then find the end of the body elsewhere than the proxy did, and read the rest of it as a
+ * second request that no check of the proxy's saw (RFC 9112 §11.2). A fuzz run caught exactly that:
+ * the test backend took chunk sizes for request lines. The proxy decodes no other coding, so it
+ * cannot vouch for one; 400 (RFC 9112 §6.3: a body whose length cannot be determined reliably).
  */
 final class FramingValidator extends ChannelDuplexHandler {
 
@@ -72,7 +85,18 @@ final class FramingValidator extends ChannelDuplexHandler {
             return request.protocolVersion().equals(HttpVersion.HTTP_1_0) ? null : HttpResponseStatus.BAD_REQUEST;
         }
         CharSequence host = hosts.next();
-        return hosts.hasNext() || !isValidHost(host) ? HttpResponseStatus.BAD_REQUEST : null;
+        if (hosts.hasNext() || !isValidHost(host)) {
+            return HttpResponseStatus.BAD_REQUEST;
+        }
+        return request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) && !isOnlyChunked(request.headers())
+                ? HttpResponseStatus.BAD_REQUEST
+                : null;
+    }
+
+    /** One Transfer-Encoding field, whose value is {@code chunked} (the decoder trimmed it). */
+    private static boolean isOnlyChunked(HttpHeaders headers) {
+        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        return codings.size() == 1 && HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(codings.get(0));
     }
 
     /** RFC 3986 host [":" port]: reg-name or IP-literal characters only (no spaces, e.g. from a folded line). */
