@@ -117,6 +117,24 @@ class ForwardingTest {
         assertThat(a.connections.get()).isEqualTo(n);
     }
 
+    /**
+     * Real timing of the pool's idle limit (BackendPoolTest covers it in virtual time): a container
+     * connection idle for longer than 1.5 s, below gunicorn's 2 s keep-alive timeout, is not reused, so
+     * that the proxy never sends a request down a connection the container may be closing.
+     */
+    @Test
+    void aContainerConnectionIdlePastThePoolTimeoutIsNotReused() throws Exception {
+        RawClient client = fx.client(); // one client connection: one event loop, one pool
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+        Thread.sleep(200);
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+        assertThat(a.connections.get()).isEqualTo(1);
+
+        Thread.sleep(2_000);
+        assertThat(client.get(HOST, "/", "").text()).isEqualTo("A");
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
+
     @Test
     void headRequestsHaveNoBody() throws Exception {
         RawClient client = fx.client();

@@ -135,7 +135,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         load = loop.load.begin(t.serverId, exchangeStartNanos);
         redispatches = 0;
 
-        boolean fresh = attachBackend(t);
+        boolean fresh = attachBackend(t, exchangeStartNanos);
         if (requestDone) {
             writeToBackend(request);
         } else {
@@ -154,8 +154,8 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
      *
      * @return whether the connection is new (the caller connects it once the request is written)
      */
-    private boolean attachBackend(Target t) {
-        BackendHandler h = loop.pool.acquire(t.address);
+    private boolean attachBackend(Target t, long nowNanos) {
+        BackendHandler h = loop.pool.acquire(t.address, nowNanos);
         boolean fresh = h == null;
         if (fresh) {
             h = loop.newBackend(t.address);
@@ -460,7 +460,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
         old.channel().close();
         ArrayDeque<Object> parts = unsent.takeAll();
         releaseUnsent();
-        boolean fresh = attachBackend(next);
+        boolean fresh = attachBackend(next, System.nanoTime());
         for (Object part; (part = parts.poll()) != null; ) {
             writeToBackend(part);
         }
@@ -488,9 +488,9 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
      * client be read again.
      */
     private void endExchange(int fate) {
+        long now = System.nanoTime();
         if (target != null) {
             target.inFlight.decrementAndGet();
-            long now = System.nanoTime();
             load.meters.latency(now - exchangeStartNanos);
             loop.load.end(load, now);
             target = null;
@@ -518,7 +518,7 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
                 if (!ch.config().isAutoRead()) {
                     ch.config().setAutoRead(true);
                 }
-                loop.pool.release(h);
+                loop.pool.release(h, now);
             } else if (fate == CLOSE) {
                 ch.close();
             }

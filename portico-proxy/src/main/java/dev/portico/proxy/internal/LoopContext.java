@@ -30,7 +30,7 @@ final class LoopContext {
         this.loop = loop;
         this.proxy = proxy;
         this.load = new LoadMeter(proxy.metrics());
-        loop.scheduleWithFixedDelay(pool::sweep, 1, 1, TimeUnit.SECONDS);
+        loop.scheduleWithFixedDelay(() -> pool.sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
 
     /**
