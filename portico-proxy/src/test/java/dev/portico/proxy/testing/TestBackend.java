@@ -85,6 +85,13 @@ public final class TestBackend implements AutoCloseable {
     public final AtomicInteger holding = new AtomicInteger();
     private volatile CountDownLatch held = new CountDownLatch(1);
     public final AtomicLong downloadWritten = new AtomicLong();
+    /**
+     * What this backend could not parse, each with the request before it on its connection. The proxy
+     * forwards only what it checked, so anything here means it delimited a message otherwise than it
+     * sent it on (e.g. a body read to the end by the proxy but not by this backend, whose rest then
+     * looked like a request line): request smuggling.
+     */
+    public final ConcurrentLinkedQueue<String> unparsed = new ConcurrentLinkedQueue<>();
     public volatile long downloadFinishedNanos;
     public volatile long firstUploadByteNanos;
 
@@ -128,6 +135,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
+        Request previous = null;
         try (socket) {
             socket.setTcpNoDelay(true);
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -137,12 +145,17 @@ public final class TestBackend implements AutoCloseable {
                 if (request == null) {
                     return;
                 }
+                previous = request;
                 requests.add(request);
                 boolean keepAlive = !"close".equalsIgnoreCase(request.header("connection"));
                 if (!handle(request, in, out, socket) || !keepAlive) {
                     return;
                 }
             }
+        } catch (Unparsable e) {
+            unparsed.add(e.getMessage() + (previous == null ? ", first on its connection"
+                    : ", after " + previous.method() + " " + previous.target() + " " + previous.headers().stream()
+                            .map(h -> h[0] + ": " + h[1]).toList()));
         } catch (IOException | InterruptedException e) {
             // connection gone
         } finally {
@@ -296,11 +309,14 @@ public final class TestBackend implements AutoCloseable {
         }
         String[] start = line.split(" ", 3);
         if (start.length != 3) {
-            throw new IOException("bad request line: " + line);
+            throw new Unparsable("bad request line: " + line);
         }
         List<String[]> headers = new ArrayList<>();
         while (!(line = readLine(in)).isEmpty()) {
             int colon = line.indexOf(':');
+            if (colon < 0) {
+                throw new Unparsable("header line without a colon: " + line);
+            }
             headers.add(new String[] {line.substring(0, colon), line.substring(colon + 1).trim()});
         }
         return new Request(start[0], start[1], start[2], headers);
@@ -324,13 +340,24 @@ public final class TestBackend implements AutoCloseable {
         throw new EOFException("connection closed mid-line");
     }
 
-    private static InputStream body(Request request, InputStream in) {
+    private static InputStream body(Request request, InputStream in) throws Unparsable {
         String te = request.header("transfer-encoding");
         if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
             return new ChunkedInputStream(in);
         }
         String cl = request.header("content-length");
-        return new FixedLengthInputStream(in, cl == null ? 0 : Long.parseLong(cl));
+        try {
+            return new FixedLengthInputStream(in, cl == null ? 0 : Long.parseLong(cl));
+        } catch (NumberFormatException e) {
+            throw new Unparsable("bad Content-Length: " + cl);
+        }
+    }
+
+    /** Bytes that are not the HTTP/1.1 this backend expected (see {@link #unparsed}). */
+    static final class Unparsable extends IOException {
+        Unparsable(String message) {
+            super(message);
+        }
     }
 
     private static void drain(InputStream body) throws IOException {
@@ -405,7 +432,11 @@ public final class TestBackend implements AutoCloseable {
                     throw new EOFException();
                 }
                 int semi = size.indexOf(';');
-                chunkLeft = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                try {
+                    chunkLeft = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                } catch (NumberFormatException e) {
+                    throw new Unparsable("bad chunk size: " + size);
+                }
                 if (chunkLeft == 0) {
                     String trailer;
                     while ((trailer = readLine(in)) != null && !trailer.isEmpty()) {
