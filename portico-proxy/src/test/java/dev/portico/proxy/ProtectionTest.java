@@ -48,6 +48,12 @@ class ProtectionTest {
         "GET / HTTP/1.1\r\nHost: HOST\r\n Folded: x\r\n\r\n",
         "GET / HTTP/1.1\r\nHost : HOST\r\n\r\n",
         "GARBAGE\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: HOST\r\n\r\n",
+        "GET HOST:80 HTTP/1.1\r\nHost: HOST\r\n\r\n",
+        "GET ftp://HOST/ HTTP/1.1\r\nHost: HOST\r\n\r\n",
+        "GET http:///x HTTP/1.1\r\nHost: HOST\r\n\r\n",
+        "GET http:/x HTTP/1.1\r\nHost: HOST\r\n\r\n",
+        "GET http://HOST/ HTTP/1.1\r\nX-No: host\r\n\r\n",
     })
     void ambiguousOrMalformedRequestsAre400AndClose(String request) throws Exception {
         TestBackend a = fx.backend("A");

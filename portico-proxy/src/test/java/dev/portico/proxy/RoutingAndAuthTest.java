@@ -81,6 +81,33 @@ class RoutingAndAuthTest {
         }
     }
 
+    /**
+     * RFC 9112 §3.2.2: the host of an absolute-form target, not Host, names the server (and its token
+     * would be checked against that one); the container gets a path and that host.
+     */
+    @Test
+    void anAbsoluteTargetIsRoutedByItsHostAndForwardedAsAPath() throws Exception {
+        TestBackend a = fx.backend("A");
+        fx.routes(route("main--app--hello", a));
+        RawClient client = fx.client();
+        client.send("GET http://user@main--app--hello.localhost:7080/headers?x=1 HTTP/1.1\r\n"
+                + "Host: main--app--other\r\n\r\n");
+        assertThat(client.read().status()).isEqualTo(200);
+        TestBackend.Request seen = a.requests.peek();
+        assertThat(seen.target()).isEqualTo("/headers?x=1");
+        assertThat(seen.header("host")).isEqualTo("main--app--hello.localhost:7080");
+        assertThat(seen.header("x-forwarded-host")).isEqualTo("main--app--hello.localhost:7080");
+
+        client.send("GET HTTP://main--app--other.localhost HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+        assertThat(client.read().status()).isEqualTo(404);
+        client.send("OPTIONS * HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+        assertThat(client.read().status()).isEqualTo(200);
+        // HTTP/1.0 may leave Host out: the target's host routes it.
+        client.send("GET https://main--app--hello.localhost HTTP/1.0\r\n\r\n");
+        assertThat(client.read().status()).isEqualTo(200);
+        assertThat(a.paths()).containsExactly("/headers", "*", "/");
+    }
+
     @Test
     void serverOfAnotherRegionIs421() throws Exception {
         fx.routes(route("main--app--hello", ProxyFixture.WEST, true, fx.backend("A")));

@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * other than chunked, bad chunk sizes, bare LF line ends and invalid header characters; this handler
  * turns those failures into 400 (431 for a head over the size limit, 414 for a request line over it).
  * It adds: exactly one Host on HTTP/1.1, at most one on HTTP/1.0, made of host and port characters
- * only (a line folded into it leaves a space); Transfer-Encoding, if any, as one field that says
- * {@code chunked} and nothing else; no CONNECT (405: a reverse proxy does not open tunnels to
- * arbitrary places).
+ * only (a line folded into it leaves a space); a request-target of a form this method allows, an
+ * absolute one turned into a path and a Host (see {@link #toOriginForm}); Transfer-Encoding, if any,
+ * as one field that says {@code chunked} and nothing else; no CONNECT (405: a reverse proxy does not
+ * open tunnels to arbitrary places).
  *
  * <p>Why Transfer-Encoding so strictly: the decoder takes a body as chunked when chunked is the last
  * coding of all the fields together, and the encoder chunks it again for the container under the
@@ -80,17 +81,65 @@ final class FramingValidator extends ChannelDuplexHandler {
         if (request.method() == HttpMethod.CONNECT) {
             return HttpResponseStatus.METHOD_NOT_ALLOWED;
         }
-        Iterator<? extends CharSequence> hosts = request.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
-        if (!hosts.hasNext()) {
-            return request.protocolVersion().equals(HttpVersion.HTTP_1_0) ? null : HttpResponseStatus.BAD_REQUEST;
-        }
-        CharSequence host = hosts.next();
-        if (hosts.hasNext() || !isValidHost(host)) {
+        HttpHeaders headers = request.headers();
+        if (!hasValidHost(request) || !toOriginForm(request)
+                || (headers.contains(HttpHeaderNames.TRANSFER_ENCODING) && !isOnlyChunked(headers))) {
             return HttpResponseStatus.BAD_REQUEST;
         }
-        return request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) && !isOnlyChunked(request.headers())
-                ? HttpResponseStatus.BAD_REQUEST
-                : null;
+        return null;
+    }
+
+    /** Exactly one Host (HTTP/1.0: at most one), of host and port characters only. */
+    private static boolean hasValidHost(HttpRequest request) {
+        Iterator<? extends CharSequence> hosts = request.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        }
+        CharSequence host = hosts.next();
+        return !hosts.hasNext() && isValidHost(host);
+    }
+
+    /**
+     * Checks the request-target's form (RFC 9112 §3.2) and leaves it in origin-form: a path passes;
+     * {@code *} only for OPTIONS; an absolute {@code http} or {@code https} URI becomes its path, and
+     * its host (less any userinfo) replaces Host. Why: a server must take the host from an absolute
+     * target and ignore Host (§3.2.2). Routing and authorizing by Host while the container reads the
+     * target's host would let a request pass the checks for one server and name another to the
+     * container; and a container that expects a path where the URI goes would misread it. Anything else (a bare
+     * authority, which only CONNECT may send, another scheme, no host) is malformed.
+     *
+     * @return false when the target is malformed
+     */
+    private static boolean toOriginForm(HttpRequest request) {
+        String target = request.uri();
+        if (target.startsWith("/")) {
+            return true;
+        }
+        if (target.equals("*")) {
+            return request.method() == HttpMethod.OPTIONS;
+        }
+        int schemeEnd = target.indexOf("://");
+        if (schemeEnd < 0) {
+            return false;
+        }
+        String scheme = target.substring(0, schemeEnd);
+        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+            return false;
+        }
+        int authorityStart = schemeEnd + 3;
+        int authorityEnd = authorityStart;
+        while (authorityEnd < target.length() && target.charAt(authorityEnd) != '/' && target.charAt(authorityEnd) != '?') {
+            authorityEnd++;
+        }
+        String authority = target.substring(authorityStart, authorityEnd);
+        String host = authority.substring(authority.lastIndexOf('@') + 1);
+        if (host.isEmpty() || host.charAt(0) == ':' || !isValidHost(host)) {
+            return false;
+        }
+        String rest = target.substring(authorityEnd);
+        request.setUri(rest.startsWith("/") ? rest : "/" + rest);
+        request.headers().set(HttpHeaderNames.HOST, host);
+        return true;
     }
 
     /** One Transfer-Encoding field, whose value is {@code chunked} (the decoder trimmed it). */
