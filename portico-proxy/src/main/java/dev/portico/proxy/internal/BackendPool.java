@@ -26,9 +26,9 @@ final class BackendPool {
      * and if the proxy takes that connection for a request at the moment the close is on its way, the
      * request fails with a 502 although the container is fine (no retry: DESIGN.md §3). Below the
      * shortest such timeout among common servers (gunicorn's 2 s; Node.js and uvicorn have 5 s), the
-     * proxy never takes a connection that the container may be closing. What it costs: a request more than 1.5 s after the
-     * previous one to the same container opens a new connection, a loopback or veth handshake, tens of
-     * microseconds.
+     * proxy never takes a connection that the container may be closing. What it costs: a request more
+     * than 1.5 s after the previous one to the same container opens a new connection, a loopback or
+     * veth handshake, tens of microseconds.
      */
     static final long IDLE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(1_500);
 

@@ -105,8 +105,8 @@ final class FramingValidator extends ChannelDuplexHandler {
      * its host (less any userinfo) replaces Host. Why: a server must take the host from an absolute
      * target and ignore Host (§3.2.2). Routing and authorizing by Host while the container reads the
      * target's host would let a request pass the checks for one server and name another to the
-     * container; and a container that expects a path where the URI goes would misread it. Anything else (a bare
-     * authority, which only CONNECT may send, another scheme, no host) is malformed.
+     * container; and a container that expects a path where the URI goes would misread it. Anything
+     * else (a bare authority, which only CONNECT may send, another scheme, no host) is malformed.
      *
      * @return false when the target is malformed
      */
@@ -128,7 +128,8 @@ final class FramingValidator extends ChannelDuplexHandler {
         }
         int authorityStart = schemeEnd + 3;
         int authorityEnd = authorityStart;
-        while (authorityEnd < target.length() && target.charAt(authorityEnd) != '/' && target.charAt(authorityEnd) != '?') {
+        while (authorityEnd < target.length()
+                && target.charAt(authorityEnd) != '/' && target.charAt(authorityEnd) != '?') {
             authorityEnd++;
         }
         String authority = target.substring(authorityStart, authorityEnd);

@@ -30,6 +30,7 @@ class BackendPoolTest {
         channels.forEach(EmbeddedChannel::finishAndReleaseAll);
     }
 
+    /** Without a loop context: the handler needs one only when a container closes a pooled connection. */
     private BackendHandler connection() {
         BackendHandler handler = new BackendHandler(null, CONTAINER, new ResponseDecoder(new HttpDecoderConfig()));
         channels.add(new EmbeddedChannel(handler));
