@@ -160,6 +160,18 @@ class ForwardingTest {
     }
 
     /**
+     * A response whose Transfer-Encoding is not {@code chunked} alone gets 502, and its container
+     * connection is dropped: given the same fields, the client could delimit the body otherwise.
+     */
+    @Test
+    void aResponseWithAmbiguousTransferEncodingIs502() throws Exception {
+        RawClient client = fx.client();
+        assertThat(client.get(HOST, "/chunked-twice", "").status()).isEqualTo(502);
+        assertThat(client.get(HOST, "/chunked", "").text()).isEqualTo("hello world");
+        assertThat(a.connections.get()).isEqualTo(2);
+    }
+
+    /**
      * Bytes beyond a response's length, in the response's own read or after it, close the container
      * connection instead of being read as the next exchange's response.
      */

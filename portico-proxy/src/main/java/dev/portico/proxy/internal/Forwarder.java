@@ -287,6 +287,13 @@ final class Forwarder extends ChannelInboundHandlerAdapter {
             backendFailed(h, response.decoderResult().cause());
             return;
         }
+        if (!HttpMessages.hasPlainFraming(response)) {
+            // The client, or a cache or CDN in front that shares its connection among users, could
+            // delimit the body otherwise than the decoder did (what nginx answers 502 to as well).
+            ReferenceCountUtil.release(response);
+            backendFailed(h, new IllegalStateException("a Transfer-Encoding other than chunked alone"));
+            return;
+        }
         int code = response.status().code();
         if (code >= 200 || code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
             load.meters.status(code);

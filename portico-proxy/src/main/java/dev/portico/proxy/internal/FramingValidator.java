@@ -5,8 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -17,7 +15,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Iterator;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,9 +78,7 @@ final class FramingValidator extends ChannelDuplexHandler {
         if (request.method() == HttpMethod.CONNECT) {
             return HttpResponseStatus.METHOD_NOT_ALLOWED;
         }
-        HttpHeaders headers = request.headers();
-        if (!hasValidHost(request) || !toOriginForm(request)
-                || (headers.contains(HttpHeaderNames.TRANSFER_ENCODING) && !isOnlyChunked(headers))) {
+        if (!hasValidHost(request) || !toOriginForm(request) || !HttpMessages.hasPlainFraming(request)) {
             return HttpResponseStatus.BAD_REQUEST;
         }
         return null;
@@ -141,12 +136,6 @@ final class FramingValidator extends ChannelDuplexHandler {
         request.setUri(rest.startsWith("/") ? rest : "/" + rest);
         request.headers().set(HttpHeaderNames.HOST, host);
         return true;
-    }
-
-    /** One Transfer-Encoding field, whose value is {@code chunked} (the decoder trimmed it). */
-    private static boolean isOnlyChunked(HttpHeaders headers) {
-        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        return codings.size() == 1 && HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(codings.get(0));
     }
 
     /** RFC 3986 host [":" port]: reg-name or IP-literal characters only (no spaces, e.g. from a folded line). */

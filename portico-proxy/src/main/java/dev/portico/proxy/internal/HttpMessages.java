@@ -3,12 +3,14 @@ package dev.portico.proxy.internal;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
+import java.util.List;
 
 /** Header rewriting for forwarded messages (RFC 9110 §7.6) and small predicates on HTTP messages. */
 final class HttpMessages {
@@ -31,6 +33,22 @@ final class HttpMessages {
     };
 
     private HttpMessages() {}
+
+    /**
+     * No Transfer-Encoding, or one field that says {@code chunked} and nothing else (the decoder trimmed
+     * it): the only transfer coding the proxy decodes, and so the only one it re-encodes faithfully.
+     * With any other (several fields, {@code identity} or {@code gzip} before {@code chunked}) the
+     * decoder still takes the body as chunked when chunked comes last, while the next recipient, given
+     * the same fields, may delimit it otherwise: see {@link FramingValidator}.
+     */
+    static boolean hasPlainFraming(HttpMessage message) {
+        HttpHeaders headers = message.headers();
+        if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return true;
+        }
+        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        return codings.size() == 1 && HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(codings.get(0));
+    }
 
     /** A 1xx response other than 101: another response to the same request follows it. */
     static boolean isInterim(HttpResponse response) {

@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /echo}: streams the body back, chunked
  *   <li>{@code /download?bytes=N}: N bytes with Content-Length; counts bytes written
  *   <li>{@code /chunked}: a chunked response
+ *   <li>{@code /chunked-twice}: a chunked response with two Transfer-Encoding fields, {@code identity} and
+ *       {@code chunked}
  *   <li>{@code /hold}: answers only when {@link #release()} is called
  *   <li>{@code /close-mid}: half a response, then close
  *   <li>{@code /reset}: no response, connection reset
@@ -228,6 +230,12 @@ public final class TestBackend implements AutoCloseable {
                 drain(body(request, in));
                 out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            case "/chunked-twice" -> {
+                drain(body(request, in));
+                out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "5\r\nhello\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }
             case "/hold" -> {
