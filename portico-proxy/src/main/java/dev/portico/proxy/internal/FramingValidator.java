@@ -129,7 +129,7 @@ final class FramingValidator extends ChannelDuplexHandler {
         }
         String authority = target.substring(authorityStart, authorityEnd);
         String host = authority.substring(authority.lastIndexOf('@') + 1);
-        if (host.isEmpty() || host.charAt(0) == ':' || !isValidHost(host)) {
+        if (!isValidHost(host) || host.charAt(0) == ':') { // isValidHost: not empty either
             return false;
         }
         String rest = target.substring(authorityEnd);
