@@ -45,7 +45,7 @@ final class ClientInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
                 .addLast(CODEC, new HttpServerCodec(proxy.requestDecoderConfig()))
                 .addLast(GATE, new PipeliningGate(conn))
-                .addLast(TIMEOUTS, new ClientTimeouts(headerReadNanos, idleNanos))
+                .addLast(TIMEOUTS, new ClientTimeouts(proxy.timers(), headerReadNanos, idleNanos))
                 .addLast(VALIDATOR, new FramingValidator())
                 .addLast(KEEP_ALIVE, new KeepAlive())
                 .addLast(ROUTER, new Router(proxy, region, conn))

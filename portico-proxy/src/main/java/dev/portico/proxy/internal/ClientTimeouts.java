@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,13 +16,16 @@ import org.slf4j.LoggerFactory;
  * must arrive within the header-read timeout (slowloris). While a request or its response is in
  * progress nothing is timed.
  *
- * <p>One timer at a time, re-armed lazily (as {@code IdleStateHandler} does): a deadline moving later
- * does not reschedule, the timer re-checks when it fires.
+ * <p>One timer at a time, on {@link Timers} (not the event loop), re-armed lazily (as
+ * {@code IdleStateHandler} does): a deadline moving later does not reschedule, the timer re-checks when
+ * it fires. Each timer carries the generation it was armed in; one that fires after it was cancelled or
+ * replaced finds a newer generation and does nothing.
  */
-final class ClientTimeouts extends ChannelDuplexHandler implements Runnable {
+final class ClientTimeouts extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ClientTimeouts.class);
 
+    private final Timers timers;
     private final long headerReadNanos;
     private final long idleNanos;
     private ChannelHandlerContext ctx;
@@ -34,8 +36,10 @@ final class ClientTimeouts extends ChannelDuplexHandler implements Runnable {
     private long deadline;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
+    private int generation;
 
-    ClientTimeouts(long headerReadNanos, long idleNanos) {
+    ClientTimeouts(Timers timers, long headerReadNanos, long idleNanos) {
+        this.timers = timers;
         this.headerReadNanos = headerReadNanos;
         this.idleNanos = idleNanos;
     }
@@ -102,20 +106,21 @@ final class ClientTimeouts extends ChannelDuplexHandler implements Runnable {
         long now = System.nanoTime();
         deadline = now + timeoutNanos;
         if (timer == null || timerDeadline - deadline > 0) {
-            if (timer != null) {
-                timer.cancel(false);
-            }
+            cancel();
             schedule(now);
         }
     }
 
     private void schedule(long now) {
         timerDeadline = deadline;
-        timer = ctx.executor().schedule(this, deadline - now, TimeUnit.NANOSECONDS);
+        int armed = ++generation;
+        timer = timers.schedule(ctx.executor(), () -> expire(armed), deadline - now);
     }
 
-    @Override
-    public void run() {
+    private void expire(int armed) {
+        if (armed != generation) {
+            return; // cancelled or replaced after it fired
+        }
         timer = null;
         if (requestOpen || responseOpen || !ctx.channel().isOpen()) {
             return; // re-armed when the exchange ends
@@ -144,6 +149,7 @@ final class ClientTimeouts extends ChannelDuplexHandler implements Runnable {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
+            generation++;
         }
     }
 }

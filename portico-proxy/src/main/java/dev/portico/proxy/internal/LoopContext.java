@@ -20,6 +20,7 @@ final class LoopContext {
     static final String BACKEND_ENCODER = "encoder";
     static final String BACKEND_HANDLER = "backend";
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    private static final long SWEEP_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     final EventLoop loop;
     final BackendPool pool = new BackendPool();
@@ -30,7 +31,7 @@ final class LoopContext {
         this.loop = loop;
         this.proxy = proxy;
         this.load = new LoadMeter(proxy.metrics());
-        loop.scheduleWithFixedDelay(() -> pool.sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        proxy.timers().scheduleWithFixedDelay(loop, () -> pool.sweep(System.nanoTime()), SWEEP_PERIOD_NANOS);
     }
 
     /**

@@ -45,6 +45,7 @@ final class ProxyContext {
     private volatile RoutingSnapshot routes = RoutingSnapshot.UNPUBLISHED;
     private volatile Authenticator authenticator;
     private final ProxyMetrics metrics;
+    private final Timers timers = new Timers();
 
     ProxyContext(ProxyConfig config, LoadSink loadSink, Authenticator authenticator, Transport transport,
                  MeterRegistry registry) {
@@ -144,6 +145,10 @@ final class ProxyContext {
         synchronized (counters) { // concurrent updates install in call order; no sweep in between
             routes = RoutingSnapshot.compile(table, counters, addresses);
         }
+    }
+
+    Timers timers() {
+        return timers;
     }
 
     ChannelGroup channels() {

@@ -10,7 +10,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
@@ -52,7 +51,7 @@ public final class ProxyEngine implements AutoCloseable {
         Transport transport = Transport.detect();
         log.info("proxy transport: {} ({})", transport.name(), transport.why());
         ProxyContext proxy = new ProxyContext(config, loadSink, authenticator, transport, registry);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(),
+        EventLoopGroup group = new ProxyEventLoopGroup(config.eventLoopThreads(),
                 new DefaultThreadFactory("portico-proxy", false), transport.ioHandlerFactory());
         ProxyEngine engine = new ProxyEngine(proxy, group);
         try {
@@ -147,5 +146,6 @@ public final class ProxyEngine implements AutoCloseable {
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS)) {
             log.warn("proxy event loops did not stop within {} s", SHUTDOWN_TIMEOUT_SECONDS + 1);
         }
+        proxy.timers().close();
     }
 }
