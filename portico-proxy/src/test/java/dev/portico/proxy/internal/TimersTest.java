@@ -65,9 +65,10 @@ class TimersTest {
     void aCancelledTimerDoesNotRun() throws Exception {
         EventLoop loop = group.next();
         AtomicInteger runs = new AtomicInteger();
-        ScheduledFuture<?> cancelled = timers.schedule(loop, runs::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(50));
+        // Far enough ahead that the cancel below comes first even on a loaded machine.
+        ScheduledFuture<?> cancelled = timers.schedule(loop, runs::incrementAndGet, TimeUnit.MILLISECONDS.toNanos(500));
         CountDownLatch later = new CountDownLatch(1);
-        timers.schedule(loop, later::countDown, TimeUnit.MILLISECONDS.toNanos(200));
+        timers.schedule(loop, later::countDown, TimeUnit.MILLISECONDS.toNanos(600));
 
         assertThat(cancelled.cancel(false)).isTrue();
         assertThat(later.await(5, TimeUnit.SECONDS)).isTrue(); // the timer thread is past the cancelled one
