@@ -78,8 +78,10 @@ class FaultsUnderLoadTest {
             load.awaitSuccesses(50, RECOVERY);
             ContainerInfo victim = ready().getFirst();
             long pid = ContainerProcesses.serverPid(victim.id());
-            long killed = System.nanoTime();
             new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+            // Taken once the signal has landed, not before `kill` starts: starting that process takes
+            // milliseconds, and a request sent meanwhile is still in flight when the server dies.
+            long killed = System.nanoTime();
 
             await().atMost(RECOVERY).pollInterval(Duration.ofMillis(20)).until(() ->
                     container(victim.id()).orElseThrow().state() == ContainerState.FAILED && ready().size() == 3);
