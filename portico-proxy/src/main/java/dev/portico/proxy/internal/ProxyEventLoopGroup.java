@@ -19,8 +19,8 @@ import java.util.concurrent.ThreadFactory;
  * completions and kernel timers per request, about 1 µs of the 35-40 µs of CPU time the proxy spends on
  * each (alternating runs of the two builds, one connection, system time per request). An unbounded wait
  * is one {@code io_uring_enter} and nothing else. The loop still wakes for any task handed to it from
- * another thread (Netty writes its eventfd), and Netty's own handlers (io_uring, epoll, NIO) read a
- * deadline of -1 as "none".
+ * another thread (Netty writes its eventfd). Netty's io_uring and epoll handlers read a deadline of -1
+ * as "none"; its NIO handler asks for the delay instead, and so keeps waking once a second, as before.
  *
  * <p>So that nothing stays scheduled on the loops, the proxy's long-lived timers live on {@link Timers}.
  * What remains on a loop is short-lived: Netty's connect timeout while a container connection opens, and
