@@ -8,10 +8,10 @@ import dev.portico.api.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.RecvByteBufAllocator;
-import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
@@ -78,9 +78,9 @@ public final class ProxyEngine implements AutoCloseable {
      * and each turn grows with the traffic of those already accepted, whose requests the new ones wait
      * behind. Measured on epoll (wrk, 64 connections, first second after 5 s idle): the 64 accepts
      * took 60-250 ms, and the last connection's first request waited that long; with up to 64 per
-     * turn they take 15-30 ms, the rest being the first request of each (a pipeline and a container
-     * connection to set up). io_uring re-arms its accept sooner and gained less (20-40 ms to 15-30 ms).
-     * A turn that accepts 64 adds a few milliseconds for the connections already served.
+     * turn they take 15-30 ms. io_uring re-arms its accept sooner and gained less (20-40 ms to 15-30
+     * ms). A turn that accepts 64 adds a few milliseconds for the connections already served. (What
+     * else such a burst costs is in the README, "Proxy transport".)
      */
     static final int ACCEPTS_PER_READ = 64;
 
