@@ -18,14 +18,25 @@
 # moves every p50 by 5 to 20 us for a minute or more at a time. 10 s rounds let one target's rounds
 # land in a noisy minute and another's in a quiet one; 2 s rounds, alternating, give every target the
 # same minutes, and the median over 15 of them follows the machine's usual state.
+# Then two shapes where connections come and go, as they do in front of real clients:
+#   churn  64 connections, a new one for every request on both sides: the client asks for
+#          `Connection: close`, and the backend closes each connection it answers on /close.
+#          CHURN_ROUNDS rounds of CHURN_DURATION s, after CHURN_WARMUP s of the same on each of
+#          Portico's proxies: a JVM compiles the code that opens and closes connections only once
+#          it has run often, which the keep-alive rounds above never make it do, and a proxy that
+#          has served for a while has done so.
+#   burst  BURST_PAUSE s without traffic, then 64 connections opened at once for 1 s, BURST_ROUNDS
+#          times. The pause outlasts Portico's keep-alive with the backend (1.5 s, BackendPool), so
+#          its burst opens new backend connections too; nginx and HAProxy keep theirs (300 s).
 #
 # Usage: bench/proxy.sh
 # Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_ONE_DURATION (s, 2),
-#   BENCH_ONE_ROUNDS (15), BENCH_WARMUP (s, 30),
+#   BENCH_ONE_ROUNDS (15), BENCH_WARMUP (s, 30), BENCH_CHURN_DURATION (s, 5), BENCH_CHURN_ROUNDS (3),
+#   BENCH_CHURN_WARMUP (s, 20), BENCH_BURST_PAUSE (s, 3), BENCH_BURST_ROUNDS (5),
 #   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_EPOLL (1: also measure epoll; 0: not), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
 #   e.g. -XX:StartFlightRecording=filename=/tmp/proxy.jfr), BENCH_KEEP=1 keeps the temporary directory.
 # Installs nginx, haproxy and wrk with apt-get when missing; builds portico-bench when it is not built.
-# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 7 minutes (5 with BENCH_EPOLL=0).
+# Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 11 minutes (8 with BENCH_EPOLL=0).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,6 +47,11 @@ ROUNDS="${BENCH_ROUNDS:-3}"
 ONE_DURATION="${BENCH_ONE_DURATION:-2}"
 ONE_ROUNDS="${BENCH_ONE_ROUNDS:-15}"
 WARMUP="${BENCH_WARMUP:-30}"
+CHURN_DURATION="${BENCH_CHURN_DURATION:-5}"
+CHURN_ROUNDS="${BENCH_CHURN_ROUNDS:-3}"
+CHURN_WARMUP="${BENCH_CHURN_WARMUP:-20}"
+BURST_PAUSE="${BENCH_BURST_PAUSE:-3}"
+BURST_ROUNDS="${BENCH_BURST_ROUNDS:-5}"
 SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
 TARGETS=(direct nginx haproxy portico)
@@ -146,6 +162,7 @@ nginx_conf backend "
         listen 127.0.0.1:${PORT[direct]} backlog=4096;
         default_type text/plain;
         location / { return 200 \"hello world!\\n\"; }
+        location = /close { keepalive_timeout 0; return 200 \"hello world!\\n\"; }
     }"
 nginx_conf nginx "
     upstream backend {
@@ -250,27 +267,45 @@ to_ms() { # wrk latency (e.g. 51.00us, 1.20ms, 1.01s) in ms
 CLK_TCK="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system, all threads
 
-# run TARGET CONNECTIONS SECONDS [SHAPE ROUND]: records a line in $RESULTS when SHAPE is given
+# run TARGET SHAPE SECONDS [ROUND]: SHAPE is 64 or 1 (connections, kept alive), churn or burst (64
+# connections; see the top of this file); records a line in $RESULTS when ROUND is given
 run() {
-    local target="$1" connections="$2" seconds="$3" out ticks
+    local target="$1" shape="$2" seconds="$3" connections=64 path=/ close=() out ticks
+    case "$shape" in
+        1) connections=1 ;;
+        churn) path=/close close=(-H 'Connection: close') ;;
+    esac
     ticks="$(cpu_ticks "${SERVER_PID[$target]}")"
     out="$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
-        -H 'Host: bench.localhost' "$(url "$target")")"
+        -H 'Host: bench.localhost' "${close[@]}" "$(url "$target")${path#/}")"
     ticks=$(($(cpu_ticks "${SERVER_PID[$target]}") - ticks))
     if grep -qE 'Non-2xx|Socket errors' <<< "$out"; then
-        log "$target, $connections connection(s): $(grep -E 'Non-2xx|Socket errors' <<< "$out" | tr -s ' ')"
+        log "$target, $shape: $(grep -E 'Non-2xx|Socket errors' <<< "$out" | tr -s ' ')"
     fi
-    if [[ $# -ge 5 ]]; then
+    if [[ $# -ge 4 ]]; then
         local rps p50 p99 cpu
         rps="$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")"
         # CPU time of the serving process (the proxy itself, not the backend) per request, in µs
         cpu="$(awk -v t="$ticks" -v hz="$CLK_TCK" '/requests in/ { printf "%.2f", t * 1e6 / hz / $1 }' <<< "$out")"
         p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<< "$out")")"
         p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<< "$out")")"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$4" "$target" "$5" "$rps" "$p50" "$p99" "$cpu" >> "$RESULTS"
-        log "$(printf '%-3s conn  round %s  %-8s %10.0f req/s  p50 %.3f ms  p99 %.3f ms  CPU %.1f us/req' \
-            "$connections" "$5" "$target" "$rps" "$p50" "$p99" "$cpu")"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$shape" "$target" "$4" "$rps" "$p50" "$p99" "$cpu" >> "$RESULTS"
+        log "$(printf '%-5s round %-2s %-8s %10.0f req/s  p50 %.3f ms  p99 %.3f ms  CPU %.1f us/req' \
+            "$shape" "$4" "$target" "$rps" "$p50" "$p99" "$cpu")"
     fi
+}
+
+# rounds SHAPE ROUNDS SECONDS [PAUSE]: every target once per round, the order rotating each round,
+# after PAUSE seconds without traffic when given
+rounds() {
+    local shape="$1" rounds="$2" seconds="$3" pause="${4:-}" round i t
+    for round in $(seq "$rounds"); do
+        for i in "${!TARGETS[@]}"; do
+            t="${TARGETS[$(((i + round - 1) % ${#TARGETS[@]}))]}"
+            if [[ -n "$pause" ]]; then sleep "$pause"; fi
+            run "$t" "$shape" "$seconds" "$round"
+        done
+    done
 }
 
 log "warm-up: ${WARMUP} s on each of Portico's proxies (JIT), 2 s on each of the others"
@@ -278,21 +313,15 @@ for t in "${PROXIES[@]}"; do run "$t" 64 "$WARMUP"; done
 for t in direct nginx haproxy; do run "$t" 64 2; done
 
 started=$SECONDS
-for connections in 64 1; do
-    rounds="$ROUNDS" seconds="$DURATION"
-    if [ "$connections" = 1 ]; then
-        rounds="$ONE_ROUNDS" seconds="$ONE_DURATION"
-        # Right before the 1-connection rounds: the JIT re-profiles for one connection after the 64-connection
-        # rounds (seen with -XX:+PrintCompilation), which otherwise lands in the first round measured.
-        for t in "${PROXIES[@]}"; do run "$t" 1 10; done
-    fi
-    for round in $(seq "$rounds"); do
-        for i in "${!TARGETS[@]}"; do
-            t="${TARGETS[$(((i + round - 1) % ${#TARGETS[@]}))]}"
-            run "$t" "$connections" "$seconds" "$connections" "$round"
-        done
-    done
-done
+rounds 64 "$ROUNDS" "$DURATION"
+# Right before the 1-connection rounds: the JIT re-profiles for one connection after the 64-connection
+# rounds (seen with -XX:+PrintCompilation), which otherwise lands in the first round measured.
+for t in "${PROXIES[@]}"; do run "$t" 1 10; done
+rounds 1 "$ONE_ROUNDS" "$ONE_DURATION"
+log "warm-up: ${CHURN_WARMUP} s of a new connection per request on each of Portico's proxies (JIT)"
+for t in "${PROXIES[@]}"; do run "$t" churn "$CHURN_WARMUP"; done
+rounds churn "$CHURN_ROUNDS" "$CHURN_DURATION"
+rounds burst "$BURST_ROUNDS" 1 "$BURST_PAUSE"
 log "measured for $((SECONDS - started)) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- report --------------------------------------------------------------------------------------
@@ -300,10 +329,11 @@ log "measured for $((SECONDS - started)) s; load average $(cut -d' ' -f1-3 /proc
 cpus="$(nproc)"
 echo
 echo "Loopback, fixed 13-byte response; servers on CPU $SERVER_CPU, wrk (1 thread) on CPU $CLIENT_CPU; $cpus CPUs."
-echo "Medians of $ROUNDS rounds x ${DURATION} s per target at 64 connections, of $ONE_ROUNDS rounds x ${ONE_DURATION} s at 1 (req/s"
-echo "of each round in brackets). CPU: user + system time of the serving process per request (the proxy"
-echo "alone; for direct, the backend), less sensitive to other load on the machine than req/s."
-awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" '
+echo "Medians of $ROUNDS rounds x ${DURATION} s per target at 64 connections, of $ONE_ROUNDS rounds x ${ONE_DURATION} s at 1,"
+echo "of $CHURN_ROUNDS x ${CHURN_DURATION} s of churn, of $BURST_ROUNDS bursts (req/s of each round in brackets). CPU: user +"
+echo "system time of the serving process per request (the proxy alone; for direct, the backend), less"
+echo "sensitive to other load on the machine than req/s."
+awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" -v pause="$BURST_PAUSE" '
     function median(list,   a, n, i, j, x) {
         n = split(list, a, " ")
         for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
@@ -318,9 +348,15 @@ awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" '
       cpu[key] = cpu[key] " " $7; shapes[$1] = 1; roundP50[$1, $3, $2] = $5; if ($3 > nrounds[$1]) nrounds[$1] = $3 }
     END {
         nt = split(targets, t, " ")
-        for (c = 64; c >= 1; c -= 63) {
+        title["64"] = "64 connections"
+        title["1"] = "1 connection"
+        title["churn"] = "64 connections, a new one for every request (client and backend side)"
+        title["burst"] = "64 connections opened at once after " pause " s without traffic, for 1 s"
+        ns = split("64 1 churn burst", order, " ")
+        for (o = 1; o <= ns; o++) {
+            c = order[o]
             if (!(c in shapes)) continue
-            printf "\n%d connection%s\n", c, c == 1 ? "" : "s"
+            printf "\n%s\n", title[c]
             printf "  %-8s %10s %9s %9s %12s   %s\n", "target", "req/s", "p50 ms", "p99 ms", "CPU us/req", "rounds (req/s)"
             for (i = 1; i <= nt; i++) {
                 k = c SUBSEP t[i]
@@ -332,8 +368,9 @@ awk -F'\t' -v targets="${TARGETS[*]}" -v proxies="${PROXIES[*]}" '
             }
             np = split(proxies, p, " ")
             for (i = 1; i <= np; i++) {
-                printf "  %-7s throughput /nginx %.2f  /haproxy %.2f   CPU per request /nginx %.2f  /haproxy %.2f\n", p[i],
-                    R[p[i]] / R["nginx"], R[p[i]] / R["haproxy"], C[p[i]] / C["nginx"], C[p[i]] / C["haproxy"]
+                printf "  %-7s throughput /nginx %.2f  /haproxy %.2f   CPU per request /nginx %.2f  /haproxy %.2f   p99 /nginx %.2f\n",
+                    p[i], R[p[i]] / R["nginx"], R[p[i]] / R["haproxy"], C[p[i]] / C["nginx"], C[p[i]] / C["haproxy"],
+                    P99[p[i]] / P99["nginx"]
             }
             printf "  nginx/direct throughput %.2f\n", R["nginx"] / R["direct"]
             # Both differences are taken round by round, between measurements seconds apart, then the median.
