@@ -40,7 +40,6 @@ final class LoopContext {
      */
     BackendHandler newBackend(InetSocketAddress address) {
         Channel channel = proxy.transport().socketChannelFactory().get();
-        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
         channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS);
         channel.config().setWriteBufferWaterMark(ProxyContext.WATER_MARK);
         proxy.transport().socketOptions().forEach(option -> option.applyTo(channel.config()));

@@ -100,7 +100,6 @@ public final class ProxyEngine implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, acceptAllocator())
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyContext.WATER_MARK)
                 .childHandler(new ClientInitializer(proxy, region));
         proxy.transport().socketOptions().forEach(option -> option.applyToAccepted(bootstrap));

@@ -41,6 +41,10 @@ import java.util.function.Supplier;
  * connections. The ring holds {@value #BUFFER_RING_SIZE} buffers of 1-64 KiB (sized to recent reads)
  * from the pooled allocator.
  *
+ * <p>Every socket, accepted or connected, sends without delay ({@code TCP_NODELAY}): Netty's socket
+ * channels set it when they are made, on each of these transports, so the proxy does not set it again,
+ * which would be one more system call per socket, two per proxied connection (TransportTest checks it).
+ *
  * @param socketOptions set on every socket, accepted or connected, before it is registered
  * @param why how it was chosen, for the log
  */
@@ -55,11 +59,11 @@ public record Transport(
     /** A socket option particular to the transport. */
     public record SocketOption<T>(ChannelOption<T> option, T value) {
 
-        void applyToAccepted(ServerBootstrap bootstrap) {
+        public void applyToAccepted(ServerBootstrap bootstrap) {
             bootstrap.childOption(option, value);
         }
 
-        void applyTo(ChannelConfig config) {
+        public void applyTo(ChannelConfig config) {
             config.setOption(option, value);
         }
     }

@@ -3,12 +3,16 @@ package dev.portico.proxy.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Which transport {@link Transport#detect()} picks. The environment variable is not set in the test JVM,
@@ -66,6 +70,20 @@ class TransportTest {
         assertThat(transport.name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
         assertThat(transport.why()).startsWith("asked for");
         assertThat(transport.socketOptions()).isEmpty();
+    }
+
+    /** The proxy relies on Netty's default, not setting it itself: see {@link Transport}. */
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
+    void socketsSendWithoutDelayAsMade(String name) {
+        System.setProperty(Transport.PROPERTY, name);
+        Transport transport = Transport.detect();
+        Channel channel = transport.socketChannelFactory().get();
+        try {
+            assertThat(channel.config().getOption(ChannelOption.TCP_NODELAY)).as(transport.name()).isTrue();
+        } finally {
+            channel.unsafe().closeForcibly();
+        }
     }
 
     @Test
