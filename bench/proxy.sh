@@ -7,7 +7,12 @@
 #   portico  wrk -> Portico's proxy (dev.portico.bench.BenchProxy, one event loop) on its default
 #            transport, io_uring (epoll where io_uring does not load) -> backend
 #   epoll    the same proxy on epoll (PORTICO_PROXY_TRANSPORT=epoll), its fallback
-# All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. Servers run on CPU 0, wrk on CPU 1.
+# All proxies add X-Forwarded-For/-Proto/-Host, as Portico does. With BENCH_FLOOR=1, two references that
+# are not proxies (dev.portico.bench.RelayProxy), to show what the toolkit under Portico costs by itself:
+#   relay    Portico's transport, event loop and socket options relaying bytes, a backend connection per
+#            client connection, nothing parsed or added
+#   codec    the same with Netty's HTTP codecs on both sides, messages passed on unchanged
+# Servers run on CPU 0, wrk on CPU 1.
 # Portico's JVM gets WARMUP seconds of load first (64 connections), and 10 s at 1 connection right before
 # the 1-connection rounds. Then, at 64 connections, ROUNDS rounds of DURATION seconds per target, and at
 # 1 connection ONE_ROUNDS rounds of ONE_DURATION seconds, targets alternating (the order rotates each
@@ -33,7 +38,8 @@
 # Environment: BENCH_DURATION (s, default 10), BENCH_ROUNDS (3), BENCH_ONE_DURATION (s, 2),
 #   BENCH_ONE_ROUNDS (15), BENCH_WARMUP (s, 30), BENCH_CHURN_DURATION (s, 5), BENCH_CHURN_ROUNDS (3),
 #   BENCH_CHURN_WARMUP (s, 20), BENCH_BURST_PAUSE (s, 3), BENCH_BURST_ROUNDS (5),
-#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_EPOLL (1: also measure epoll; 0: not), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
+#   BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_EPOLL (1: also measure epoll; 0: not), BENCH_FLOOR (0; 1:
+#   also measure relay and codec, about 5 minutes more), PORTICO_JAVA_OPTS (extra options for Portico's JVM,
 #   e.g. -XX:StartFlightRecording=filename=/tmp/proxy.jfr), BENCH_KEEP=1 keeps the temporary directory.
 # Installs nginx, haproxy and wrk with apt-get when missing; builds portico-bench when it is not built.
 # Uses only 127.0.0.1 and free ports it picks; stops only the processes it started. About 11 minutes (8 with BENCH_EPOLL=0).
@@ -56,7 +62,8 @@ SERVER_CPU="${BENCH_SERVER_CPU:-0}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
 TARGETS=(direct nginx haproxy portico)
 if [[ "${BENCH_EPOLL:-1}" == 1 ]]; then TARGETS+=(epoll); fi
-PROXIES=("${TARGETS[@]:3}") # Portico's proxies, compared with nginx and HAProxy
+if [[ "${BENCH_FLOOR:-0}" == 1 ]]; then TARGETS+=(relay codec); fi
+PROXIES=("${TARGETS[@]:3}") # Portico's proxies (and the references), compared with nginx and HAProxy
 PIDS=()
 declare -A SERVER_PID # target -> the process that serves it (direct: the backend)
 
@@ -225,11 +232,12 @@ fi
 for t in "${PROXIES[@]}"; do
     transport=() # portico: the default, as shipped
     [[ "$t" == epoll ]] && transport=(-Dportico.proxy.transport=epoll)
+    main=(dev.portico.bench.BenchProxy "${PORT[$t]}" "${PORT[direct]}" 1)
+    [[ "$t" == relay || "$t" == codec ]] && main=(dev.portico.bench.RelayProxy "$t" "${PORT[$t]}" "${PORT[direct]}")
     # shellcheck disable=SC2086
     start "$t" "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms1g -Xmx1g -Xmn768m -XX:+AlwaysPreTouch "${huge_pages[@]}" \
         --enable-native-access=ALL-UNNAMED -Dio.netty.leakDetection.level=disabled \
-        "${transport[@]}" ${PORTICO_JAVA_OPTS:-} \
-        -cp "$CP" dev.portico.bench.BenchProxy "${PORT[$t]}" "${PORT[direct]}" 1
+        "${transport[@]}" ${PORTICO_JAVA_OPTS:-} -cp "$CP" "${main[@]}"
 done
 
 url() { echo "http://127.0.0.1:${PORT[$1]}/"; }

@@ -26,9 +26,9 @@ import java.util.concurrent.ThreadFactory;
  * What remains on a loop is short-lived: Netty's connect timeout while a container connection opens, and
  * a {@link LingeringClose}; while one is pending, waits are bounded as before.
  */
-final class ProxyEventLoopGroup extends MultiThreadIoEventLoopGroup {
+public final class ProxyEventLoopGroup extends MultiThreadIoEventLoopGroup {
 
-    ProxyEventLoopGroup(int threads, ThreadFactory threadFactory, IoHandlerFactory ioHandlerFactory) {
+    public ProxyEventLoopGroup(int threads, ThreadFactory threadFactory, IoHandlerFactory ioHandlerFactory) {
         super(threads, threadFactory, ioHandlerFactory);
     }
 
