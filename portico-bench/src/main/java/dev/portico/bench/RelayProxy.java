@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * The floor under Portico's figures in bench/proxy.sh ({@code BENCH_FLOOR=1}), not a proxy: what the
  * toolkit Portico's proxy is built on costs before any of Portico's own work. Each client connection
  * gets a connection of its own to the backend, on the same event loop, with Portico's transport, loop
- * and socket options; then
+ * and socket options (Netty's defaults, {@code TCP_NODELAY} among them, as in Portico); then
  * <ul>
  *   <li>{@code relay}: bytes are passed on as read, both ways, nothing parsed;
  *   <li>{@code codec}: Netty's HTTP codecs decode each side and encode the other, the messages passed
@@ -51,7 +51,6 @@ public final class RelayProxy {
                 .group(loop)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false) // until its backend connection is open
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -73,7 +72,6 @@ public final class RelayProxy {
         Bootstrap bootstrap = new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(transport.socketChannelFactory()::get)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
