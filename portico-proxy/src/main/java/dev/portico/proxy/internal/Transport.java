@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * The socket transport: io_uring by default, epoll where io_uring does not load (an old kernel, or a
  * container whose seccomp profile forbids it), NIO where neither does. io_uring hands the system calls
  * of many connections to the kernel in one batch, so that each send to a container wakes it once per
- * batch instead of once per request: on this project's machines 1.3-1.6× nginx's throughput at 64
+ * batch instead of once per request: on this project's machines 1.6-1.75× nginx's throughput at 64
  * connections against about 0.9× with epoll (bench/proxy.sh). Another one on request
  * ({@code PORTICO_PROXY_TRANSPORT=epoll portico up}, or {@code -Dportico.proxy.transport=epoll}).
  *
