@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * container whose seccomp profile forbids it), NIO where neither does. io_uring hands the system calls
  * of many connections to the kernel in one batch, so that each send to a container wakes it once per
  * batch instead of once per request: on this project's machines 1.6-1.75× nginx's throughput at 64
- * connections against about 0.9× with epoll (bench/proxy.sh). Another one on request
+ * connections against 0.9-1.0× with epoll (bench/proxy.sh). Another one on request
  * ({@code PORTICO_PROXY_TRANSPORT=epoll portico up}, or {@code -Dportico.proxy.transport=epoll}).
  *
  * <p>On io_uring each event loop registers a ring of receive buffers with the kernel, and every socket
