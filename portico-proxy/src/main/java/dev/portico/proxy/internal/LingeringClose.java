@@ -41,7 +41,7 @@ final class LingeringClose implements ChannelFutureListener {
                 () -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(closed -> deadline.cancel(false));
         channel.config().setAutoRead(true); // input must be drained for the final close to be clean
-        shutdownOutput(channel, duplex);
+        shutdownOutput(duplex);
     }
 
     /**
@@ -53,7 +53,7 @@ final class LingeringClose implements ChannelFutureListener {
      * ({@link PipeliningGate} drops what comes after a closing response) and the last write has
      * completed, so the kernel sends the FIN after all of it either way.
      */
-    private static void shutdownOutput(Channel channel, DuplexChannel duplex) {
+    private static void shutdownOutput(DuplexChannel channel) {
         if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
             try {
                 socket.shutdown(false, true);
@@ -61,7 +61,7 @@ final class LingeringClose implements ChannelFutureListener {
                 channel.close();
             }
         } else {
-            duplex.shutdownOutput().addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            channel.shutdownOutput().addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
     }
 }
