@@ -6,7 +6,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -17,8 +16,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The floor under Portico's figures in bench/proxy.sh ({@code BENCH_FLOOR=1}), not a proxy: what the
@@ -66,9 +63,6 @@ public final class RelayProxy {
     }
 
     private static void connect(Transport transport, InetSocketAddress backend, Channel client, boolean http) {
-        Supplier<List<ChannelHandler>> backendHandlers = () -> http
-                ? List.of(new HttpClientCodec(), new Relay(client))
-                : List.of(new Relay(client));
         Bootstrap bootstrap = new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(transport.socketChannelFactory()::get)
@@ -76,7 +70,10 @@ public final class RelayProxy {
                     @Override
                     protected void initChannel(Channel ch) {
                         transport.socketOptions().forEach(option -> option.applyTo(ch.config()));
-                        backendHandlers.get().forEach(ch.pipeline()::addLast);
+                        if (http) {
+                            ch.pipeline().addLast(new HttpClientCodec());
+                        }
+                        ch.pipeline().addLast(new Relay(client));
                     }
                 });
         ChannelFuture connected = bootstrap.connect(backend);
